@@ -1,0 +1,142 @@
+#!/usr/bin/env node
+// The standalone front door: `hardened-flask new|audit`, no global `yo` needed.
+// Only `new` loads yeoman-environment (about a second to import): help, version and audit stay fast.
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UsageError } from './lib/errors.js';
+import { preflightNew, refuseNonEmptyTarget } from './lib/preflight.js';
+import { packageVersion } from './lib/paths.js';
+
+const USAGE = `Usage: hardened-flask <command> [options]
+
+Commands:
+  new <dir>      scaffold a hardened Flask service into <dir>
+  audit [dir]    report which of the six protections an existing Flask project has
+
+Options:
+  -h, --help     show help (also: hardened-flask <command> --help)
+  -v, --version  show the version
+
+Exit codes: 0 success, 1 the work failed, 2 bad usage or bad input.`;
+
+const NEW_USAGE = `Usage: hardened-flask new <dir> [options]
+
+Scaffolds a hardened Flask service into <dir> (which must be empty or missing).
+
+Options:
+  --yes            take the default for every answer not given; required without a terminal
+  --answers FILE   JSON file with some or all answers, e.g. {"domain": "example.com"}
+  --skip-install   do not run git init, create .venv or pip install
+  --force          write into a non-empty folder (files the generator writes are replaced)
+  --debug          show stack traces
+  -h, --help       show this help
+
+Answers: projectName, packageName, description, author, domain, hstsMaxAge, maxContentLength,
+includeApi, pythonVersion (3.11|3.12|3.13), gunicornBind (unix|tcp), port, systemd, ci
+(github|gitlab|both|none).`;
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const io: Io = {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+};
+
+/** Turns parseArgs' messages ("Unknown option '--x'...") into our one-line usage error. */
+function parse(args: string[], options: NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    // parseArgs explains at length; the first sentence names the problem.
+    throw new UsageError(`${(error as Error).message.split(/\.\s|\n/)[0]!} (see --help)`);
+  }
+}
+
+async function runNew(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    yes: { type: 'boolean' },
+    answers: { type: 'string' },
+    'skip-install': { type: 'boolean' },
+    force: { type: 'boolean' },
+    debug: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    io.out(NEW_USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError('new takes exactly one folder: hardened-flask new <dir> [--yes]');
+  // Decided before loading Yeoman, so a script without a terminal fails at once instead of hanging.
+  if (!values.yes && !process.stdin.isTTY) {
+    throw new UsageError('no terminal to ask questions on: pass --yes to take the defaults (and --answers FILE for your own)');
+  }
+  const target = resolve(positionals[0]!);
+  const answersFile = values.answers ? resolve(values.answers as string) : undefined;
+  if (values.yes) preflightNew(target, answersFile, Boolean(values.force));
+  else refuseNonEmptyTarget(target, Boolean(values.force));
+  const { createEnv } = await import('yeoman-environment');
+  const env = createEnv({ cwd: process.cwd() });
+  env.register(fileURLToPath(new URL('./app/index.js', import.meta.url)), { namespace: 'hardened-flask:app' });
+  await env.run(['hardened-flask:app', target], {
+    yes: Boolean(values.yes),
+    force: Boolean(values.force),
+    skipInstall: Boolean(values['skip-install']),
+    ...(answersFile ? { answers: answersFile } : {}),
+  } as never);
+  return 0;
+}
+
+async function runAudit(args: string[]): Promise<number> {
+  // The audit module is built separately; its path is a variable until it lands.
+  const modulePath = './audit/command.js';
+  const { auditCommand } = (await import(modulePath)) as { auditCommand: (argv: string[]) => Promise<number> };
+  return auditCommand(args);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      io.out(USAGE);
+      return command === undefined ? 2 : 0;
+    case '-v':
+    case '--version':
+      io.out(packageVersion());
+      return 0;
+    case 'new':
+      return runNew(rest);
+    case 'audit':
+      return runAudit(rest);
+    default:
+      throw new UsageError(`unknown command "${command}": use new or audit (see hardened-flask --help)`);
+  }
+}
+
+function report(error: unknown, debug: boolean): number {
+  const usage = error instanceof UsageError || (error as Error)?.name === 'UsageError' || (error as Error)?.name === 'AnswerError';
+  const message = error instanceof Error ? error.message : String(error);
+  io.err(`hardened-flask: ${message.split('\n')[0]}`);
+  if (debug && error instanceof Error && error.stack) io.err(error.stack);
+  else if (!usage) io.err('(run again with --debug for details)');
+  return usage ? 2 : 1;
+}
+
+const argv = process.argv.slice(2);
+const debug = argv.includes('--debug');
+main(argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  async (error: unknown) => {
+    const { removeLiveStagingDirs } = await import('./lib/staging.js');
+    removeLiveStagingDirs();
+    process.exitCode = report(error, debug);
+  },
+);

@@ -1,0 +1,46 @@
+// The values templates see: the answers plus what follows from them. Deriving here (not in
+// EJS) keeps templates reading like the files they produce.
+import type { Answers } from './answers.js';
+import { escapeHelpers, type EscapeHelpers } from './escape.js';
+
+export interface TemplateContext extends Answers {
+  /** Escaping helpers: h.pyStr, h.tomlStr, h.yamlStr, h.mdText, h.commentText, h.nginxStr. */
+  h: EscapeHelpers;
+  /** ruff's target-version, e.g. `py311`. */
+  pythonTarget: string;
+  /** The systemd unit, nginx site and runtime directory name. */
+  serviceName: string;
+  /** Where deploy/README.md installs the code. */
+  installDir: string;
+  /** The unix socket gunicorn listens on when gunicornBind is `unix`. */
+  socketPath: string;
+  /** gunicorn's `bind` value: `unix:/run/<svc>/gunicorn.sock` or `127.0.0.1:<port>`. */
+  gunicornBindValue: string;
+  /** nginx `upstream` server address for the same listener. */
+  upstreamServer: string;
+  /** The Strict-Transport-Security header value. */
+  hstsHeaderValue: string;
+  /** Let's Encrypt's certificate folder for the domain. */
+  certDir: string;
+  /** Only the `.env` template reads this; it is never stored in .yo-rc.json. */
+  devSecretKey: string;
+}
+
+export function templateContext(answers: Answers, devSecretKey = ''): TemplateContext {
+  const serviceName = answers.projectName;
+  const socketPath = `/run/${serviceName}/gunicorn.sock`;
+  const tcp = `127.0.0.1:${answers.port}`;
+  return {
+    ...answers,
+    h: escapeHelpers,
+    pythonTarget: `py${answers.pythonVersion.replace('.', '')}`,
+    serviceName,
+    installDir: `/srv/${serviceName}`,
+    socketPath,
+    gunicornBindValue: answers.gunicornBind === 'unix' ? `unix:${socketPath}` : tcp,
+    upstreamServer: answers.gunicornBind === 'unix' ? `unix:${socketPath}` : tcp,
+    hstsHeaderValue: `max-age=${answers.hstsMaxAge}; includeSubDomains`,
+    certDir: `/etc/letsencrypt/live/${answers.domain}`,
+    devSecretKey,
+  };
+}

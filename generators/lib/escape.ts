@@ -1,0 +1,83 @@
+// Escaping helpers for the output languages templates write into. Free-text answers
+// (description, author) pass through one of these so that a quote, a backslash or a `<%`
+// in an answer can never break or inject into a generated file.
+
+const hex = (code: number, width: number) => code.toString(16).padStart(width, '0');
+
+/**
+ * A Python string literal. Double quotes unless the text holds a `"` and no `'`, which is the
+ * choice `ruff format` makes, so generated files stay format-clean.
+ */
+export function pyStr(text: string): string {
+  const quote = text.includes('"') && !text.includes("'") ? "'" : '"';
+  let out = '';
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    if (ch === '\\') out += '\\\\';
+    else if (ch === quote) out += `\\${quote}`;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (code < 0x20 || code === 0x7f) out += `\\x${hex(code, 2)}`;
+    else if (code === 0x2028 || code === 0x2029) out += `\\u${hex(code, 4)}`;
+    else out += ch;
+  }
+  return `${quote}${out}${quote}`;
+}
+
+/** A TOML basic string ("..."), valid for TOML 1.0 parsers. */
+export function tomlStr(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    if (ch === '\\') out += '\\\\';
+    else if (ch === '"') out += '\\"';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (code < 0x20 || code === 0x7f) out += `\\u${hex(code, 4)}`;
+    else out += ch;
+  }
+  return `"${out}"`;
+}
+
+/** A YAML double-quoted scalar. JSON strings are valid YAML 1.2 double-quoted scalars. */
+export function yamlStr(text: string): string {
+  return JSON.stringify(text).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/**
+ * Markdown inline text: every character CommonMark could read as syntax is backslash-escaped,
+ * and HTML-significant characters become entities, so the text renders as written.
+ */
+export function mdText(text: string): string {
+  return text
+    .replace(/[\\`*_{}[\]()#+\-.!|~^]/g, (ch) => `\\${ch}`)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\r\n]+/g, ' ');
+}
+
+/**
+ * Text for a comment line in a config file (nginx, systemd, gunicorn, YAML): one line, no
+ * control characters, so it cannot end the comment and start a directive.
+ */
+export function commentText(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
+}
+
+/**
+ * An nginx quoted string. nginx has no escape for `$` inside strings (it always starts a
+ * variable), so text with `$` is refused rather than silently changed.
+ */
+export function nginxStr(text: string): string {
+  if (text.includes('$')) throw new Error('nginx strings cannot contain "$"');
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(text)) throw new Error('nginx strings cannot contain control characters');
+  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+export const escapeHelpers = { pyStr, tomlStr, yamlStr, mdText, commentText, nginxStr } as const;
+export type EscapeHelpers = typeof escapeHelpers;
