@@ -151,6 +151,7 @@ export function derivePackageName(projectName: string): string {
 export function deriveProjectName(folderName: string): string {
   const slug = folderName
     .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '') // combining accents left by NFKD: é → e
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^[^a-z]+|-+$/g, '');

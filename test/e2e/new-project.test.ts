@@ -1,0 +1,127 @@
+// The new-project contract, for real: generate with defaults, install with the generated
+// project's own command, run its own checks, then boot it under gunicorn with its own config.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cookieHeader, csrfTokenFrom, freePort, request, waitForHttp } from '../support/http.js';
+import { CLI, runCommand, tempDir } from '../support/project.js';
+
+const SECURITY_HEADERS: Record<string, string | RegExp> = {
+  'content-security-policy': new RegExp(
+    "^default-src 'none'; script-src 'self' 'nonce-[^']+'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
+      "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; upgrade-insecure-requests$",
+  ),
+  'strict-transport-security': 'max-age=63072000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'strict-origin-when-cross-origin',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'permissions-policy': 'camera=(), geolocation=(), microphone=(), payment=(), usb=()',
+};
+
+describe('a default project, generated and installed for real', () => {
+  const tmp = tempDir('hf-e2e-new-');
+  const project = join(tmp.dir, 'demo');
+  // The project's own .venv, with nothing from the caller's environment choosing its config.
+  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
+  delete env.APP_ENV;
+  delete env.SECRET_KEY;
+  delete env.PYTHONPATH;
+
+  beforeAll(async () => {
+    // The full front door, install step included: git init, .venv, pip install -e .[dev].
+    const result = await runCommand('node', [CLI, 'new', project, '--yes'], { cwd: tmp.dir, timeout: 900_000 });
+    expect(result.exitCode, result.stderr).toBe(0);
+  });
+  afterAll(() => tmp.cleanup());
+
+  const inProject = (command: string, args: string[], extra: NodeJS.ProcessEnv = {}) =>
+    runCommand(join(project, '.venv', 'bin', command), args, { cwd: project, env: { ...env, ...extra } });
+
+  it('has a git repository and its own installed venv', () => {
+    expect(existsSync(join(project, '.git'))).toBe(true);
+    expect(existsSync(join(project, '.venv', 'bin', 'flask'))).toBe(true);
+  });
+
+  it("passes its own pytest", async () => {
+    const result = await inProject('pytest', ['-q', '-p', 'no:cacheprovider']);
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/\d+ passed/);
+    expect(result.stdout).not.toMatch(/failed|error/i);
+  });
+
+  it('is ruff-clean and bandit-clean', async () => {
+    const check = await inProject('ruff', ['check', '--no-cache', '.']);
+    expect(check.exitCode, check.stdout).toBe(0);
+    const format = await inProject('ruff', ['format', '--check', '--no-cache', '.']);
+    expect(format.exitCode, format.stdout).toBe(0);
+    const bandit = await inProject('bandit', ['-q', '-r', 'src']);
+    expect(bandit.exitCode, bandit.stdout + bandit.stderr).toBe(0);
+  });
+
+  describe('under gunicorn with the generated config', () => {
+    let port: number;
+    let server: ChildProcess | undefined;
+    const url = (path: string) => `http://127.0.0.1:${port}${path}`;
+    const https = { 'X-Forwarded-Proto': 'https', Host: 'localhost' };
+
+    function startGunicorn(extra: NodeJS.ProcessEnv): ChildProcess {
+      // The generated config binds a unix socket under /run; the test binds loopback instead.
+      return spawn(join(project, '.venv', 'bin', 'gunicorn'), ['-c', 'gunicorn.conf.py', '--bind', `127.0.0.1:${port}`, '--workers', '1', 'wsgi:app'], {
+        cwd: project,
+        env: { ...env, APP_ENV: 'production', ...extra },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    }
+
+    beforeAll(async () => {
+      port = await freePort();
+    });
+    afterAll(() => {
+      server?.kill('SIGTERM');
+      rmSync(join(project, '.pytest_cache'), { recursive: true, force: true });
+    });
+
+    it('refuses to start in production without a secret, saying why', async () => {
+      const child = startGunicorn({});
+      let stderr = '';
+      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise<number | null>((done) => child.on('exit', done));
+      expect(code).not.toBe(0);
+      expect(stderr).toMatch(/SECRET_KEY/);
+      expect(stderr).not.toMatch(/^\s+File "/m); // the reason, not only a traceback
+    });
+
+    it('serves / with every security header over https and refuses a POST without a token', async () => {
+      server = startGunicorn({ SECRET_KEY: randomBytes(32).toString('hex') });
+      await waitForHttp(url('/'), { headers: https });
+      const page = await request(url('/'), { headers: https });
+      expect(page.status).toBe(200);
+      for (const [name, expected] of Object.entries(SECURITY_HEADERS)) {
+        if (typeof expected === 'string') expect(page.headers[name], name).toBe(expected);
+        else expect(page.headers[name], name).toMatch(expected);
+      }
+      expect(String(page.headers['set-cookie'])).toMatch(/^__Host-session=.*; Secure; HttpOnly; Path=\/; SameSite=Lax/);
+      expect(page.headers['server']).not.toMatch(/\d/);
+
+      const bare = await request(url('/'), { method: 'POST', headers: { ...https, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'message=hi' });
+      expect(bare.status).toBe(400);
+
+      const token = csrfTokenFrom(page.body);
+      const withToken = await request(url('/'), {
+        method: 'POST',
+        headers: { ...https, Cookie: cookieHeader(page.headers), Referer: 'https://localhost/', 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: `csrf_token=${encodeURIComponent(token)}&message=hi`,
+      });
+      expect(withToken.status).toBeLessThan(400);
+    });
+
+    it('never serves the Werkzeug debugger', async () => {
+      const probe = await request(url('/?__debugger__=yes&cmd=resource&f=style.css'), { headers: https });
+      expect(String(probe.headers['content-type'])).not.toMatch(/text\/css/);
+    });
+  });
+});

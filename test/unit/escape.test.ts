@@ -1,0 +1,60 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { parse as parseToml } from 'smol-toml';
+import { parse as parseYaml } from 'yaml';
+import { commentText, mdText, nginxStr, pyStr, tomlStr, yamlStr } from '../../generators/lib/escape.js';
+
+const HOSTILE = [
+  'plain', `He said "hi"`, `it's`, `both ' and "`, 'back\\slash', 'trailing\\', 'new\nline', 'cr\rlf', 'tab\t',
+  '<% x %>', '<%= y %>', '%>', '{{ 7*7 }}', '{% if x %}', '${HOME}', '`tick`', 'ünïcödé 😀', '\u2028', 'nul\u0000x',
+  '\u007f', '../x', '/abs/path', 'x'.repeat(300), '"""', "'''",
+];
+
+describe('pyStr', () => {
+  it('round-trips every hostile string through the real Python parser', () => {
+    const program = `import ast, json, sys\nvalues = [${HOSTILE.map(pyStr).join(', ')}]\nprint(json.dumps(values))`;
+    const out = execFileSync('python3', ['-c', program], { encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual(HOSTILE);
+  });
+  it('picks the quote ruff format would', () => {
+    expect(pyStr('plain')).toBe('"plain"');
+    expect(pyStr('say "hi"')).toBe(`'say "hi"'`);
+    expect(pyStr(`it's "x"`)).toBe(`"it's \\"x\\""`);
+  });
+});
+
+describe('tomlStr', () => {
+  it.each(HOSTILE)('round-trips %j', (text) => {
+    expect(parseToml(`v = ${tomlStr(text)}`)).toEqual({ v: text });
+  });
+});
+
+describe('yamlStr', () => {
+  it.each(HOSTILE)('round-trips %j', (text) => {
+    expect(parseYaml(`v: ${yamlStr(text)}`)).toEqual({ v: text });
+  });
+});
+
+describe('mdText', () => {
+  it('neutralises Markdown and HTML syntax', () => {
+    expect(mdText('*bold* <script> [x](y) a_b')).toBe('\\*bold\\* &lt;script&gt; \\[x\\]\\(y\\) a\\_b');
+    expect(mdText('a\nb')).toBe('a b');
+    expect(mdText('<% x %>')).toBe('&lt;% x %&gt;');
+  });
+});
+
+describe('commentText', () => {
+  it('keeps a comment on one line', () => {
+    expect(commentText('a\nlisten 80;\rb\u2028c')).toBe('a listen 80; b c');
+  });
+});
+
+describe('nginxStr', () => {
+  it('quotes and escapes', () => {
+    expect(nginxStr('a "b" \\c')).toBe('"a \\"b\\" \\\\c"');
+  });
+  it('refuses what nginx cannot express', () => {
+    expect(() => nginxStr('$host')).toThrow(/\$/);
+    expect(() => nginxStr('a\nb')).toThrow(/control/);
+  });
+});
