@@ -2,8 +2,8 @@
 // The standalone front door: `hardened-flask new|audit`, no global `yo` needed.
 // Only `new` loads yeoman-environment (about a second to import): help, version and audit stay fast.
 import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { UsageError } from './lib/errors.js';
 import { preflightNew, refuseNonEmptyTarget } from './lib/preflight.js';
 import { packageVersion } from './lib/paths.js';
@@ -56,6 +56,18 @@ function parse(args: string[], options: NonNullable<NonNullable<Parameters<typeo
   }
 }
 
+type NewCommand = typeof import('./new-command.js');
+
+/**
+ * The single-file bundle of the `new` path when it was built (npm run build), else the modules.
+ * HARDENED_FLASK_NO_BUNDLE=1 forces the modules; a test checks both write the same bytes.
+ */
+async function loadNewCommand(): Promise<NewCommand> {
+  const bundle = new URL('../bundle/new-command.js', import.meta.url);
+  if (process.env.HARDENED_FLASK_NO_BUNDLE !== '1' && existsSync(bundle)) return (await import(bundle.href)) as NewCommand;
+  return import('./new-command.js');
+}
+
 async function runNew(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     yes: { type: 'boolean' },
@@ -78,15 +90,13 @@ async function runNew(args: string[]): Promise<number> {
   const answersFile = values.answers ? resolve(values.answers as string) : undefined;
   if (values.yes) preflightNew(target, answersFile, Boolean(values.force));
   else refuseNonEmptyTarget(target, Boolean(values.force));
-  const { createEnv } = await import('yeoman-environment');
-  const env = createEnv({ cwd: process.cwd() });
-  env.register(fileURLToPath(new URL('./app/index.js', import.meta.url)), { namespace: 'hardened-flask:app' });
-  await env.run(['hardened-flask:app', target], {
+  const { runNewProject } = await loadNewCommand();
+  await runNewProject(target, {
     yes: Boolean(values.yes),
     force: Boolean(values.force),
     skipInstall: Boolean(values['skip-install']),
     ...(answersFile ? { answers: answersFile } : {}),
-  } as never);
+  });
   return 0;
 }
 

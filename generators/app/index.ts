@@ -71,6 +71,8 @@ export default class AppGenerator extends Generator {
     refuseNonEmptyTarget(this.target, Boolean(this.opts.force));
     this.staging = createStagingDir(this.target);
     this.destinationRoot(this.staging);
+    // Log "create pyproject.toml", not the hidden staging folder's name.
+    this.env.logCwd = this.staging;
     this.planned = planFiles(PROJECT_FILES, answers);
   }
 

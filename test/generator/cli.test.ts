@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_FILES } from '../../generators/app/files.js';
 import { defaultAnswers } from '../../generators/lib/answers.js';
 import { planFiles } from '../../generators/lib/manifest.js';
-import { CLI, runCommand, tempDir } from '../support/project.js';
+import { CLI, REPO_ROOT, runCommand, tempDir } from '../support/project.js';
+import { readTree } from './support.js';
 
 const tmp = tempDir('hf-cli-');
 afterAll(() => tmp.cleanup());
@@ -76,6 +77,25 @@ describe('hardened-flask', () => {
     expect(forced.exitCode, forced.stderr).toBe(0);
     expect(readdirSync(dir)).toContain('notes.txt');
     expect(readdirSync(dir)).toContain('pyproject.toml');
+  });
+
+  it('writes the same bytes from the bundle as from the modules', async () => {
+    expect(existsSync(join(REPO_ROOT, 'dist', 'bundle', 'new-command.js')), 'npm run build makes the bundle').toBe(true);
+    const trees = [];
+    for (const noBundle of ['0', '1']) {
+      const parent = join(tmp.dir, `bundle-${noBundle}`);
+      mkdirSync(parent);
+      const result = await runCommand('node', [CLI, 'new', 'same', '--yes', '--skip-install'], {
+        cwd: parent,
+        env: { ...process.env, HARDENED_FLASK_NO_BUNDLE: noBundle },
+      });
+      expect(result.exitCode, result.stderr).toBe(0);
+      const tree = readTree(join(parent, 'same'));
+      tree.delete('.env'); // the one file with a random value
+      trees.push(tree);
+    }
+    expect(trees[0]!.size).toBeGreaterThan(20);
+    expect(trees[0]).toEqual(trees[1]);
   });
 
   it('leaves no partial tree when interrupted with Ctrl-C at any moment', async () => {
