@@ -10,6 +10,8 @@ export interface TemplateContext extends Answers {
   pythonTarget: string;
   /** The systemd unit, nginx site and runtime directory name. */
   serviceName: string;
+  /** The service name as an nginx identifier (zone and variable names): `my_service`. */
+  nginxName: string;
   /** Where deploy/README.md installs the code. */
   installDir: string;
   /** The unix socket gunicorn listens on when gunicornBind is `unix`. */
@@ -35,6 +37,7 @@ export function templateContext(answers: Answers, devSecretKey = ''): TemplateCo
     h: escapeHelpers,
     pythonTarget: `py${answers.pythonVersion.replace('.', '')}`,
     serviceName,
+    nginxName: serviceName.replace(/-/g, '_'),
     installDir: `/srv/${serviceName}`,
     socketPath,
     gunicornBindValue: answers.gunicornBind === 'unix' ? `unix:${socketPath}` : tcp,

@@ -1,0 +1,71 @@
+"""Errors get generic pages: no traceback or exception text ever reaches the client."""
+
+import pytest
+from flask import abort
+
+DETAIL = "connection to db-primary.internal:5432 failed for user admin"
+
+
+@pytest.fixture
+def failing_client(production_app):
+    @production_app.get("/boom")
+    def boom():
+        raise RuntimeError(DETAIL)
+
+    @production_app.get("/refuse/<int:code>")
+    def refuse(code):
+        abort(code, description=DETAIL)
+
+    return production_app.test_client()
+
+
+def test_unhandled_exception_shows_a_generic_page(failing_client):
+    response = failing_client.get("/boom")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert response.mimetype == "text/html"
+    assert DETAIL not in body
+    assert "Traceback" not in body
+    assert "RuntimeError" not in body
+
+
+@pytest.mark.parametrize("code", [400, 403, 404, 405, 413, 429, 500])
+def test_error_pages_never_echo_the_description(failing_client, code):
+    response = failing_client.get(f"/refuse/{code}")
+    assert response.status_code == code
+    assert DETAIL not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("code", [400, 404, 500])
+def test_json_clients_get_generic_json(failing_client, code):
+    response = failing_client.get(f"/refuse/{code}", headers={"Accept": "application/json"})
+    assert response.status_code == code
+    assert response.is_json
+    assert response.get_json()["status"] == code
+    assert DETAIL not in response.get_data(as_text=True)
+
+
+def test_not_found(production_client):
+    response = production_client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "There is nothing at this address." in response.get_data(as_text=True)
+
+
+def test_method_not_allowed_keeps_the_allow_header(production_client):
+    response = production_client.delete("/")
+    assert response.status_code == 405
+    assert {"GET", "POST"} <= {m.strip() for m in response.headers["Allow"].split(",")}
+
+
+def test_body_over_the_limit_is_refused(production_client):
+    limit = production_client.application.config["MAX_CONTENT_LENGTH"]
+    response = production_client.post("/", data={"name": "x" * (limit + 1)})
+    assert response.status_code == 413
+
+
+def test_csrf_failure_page_explains_without_internals(production_client):
+    response = production_client.post("/", data={"name": "Ada"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Reload the page" in body
+    assert "CSRF token is missing" not in body
