@@ -41,6 +41,7 @@ export const PROJECT_FILES: readonly FileRow[] = [
   { template: 'src/__pkg__/templates/partials/echo.html', when: api },
   { template: 'src/__pkg__/templates/error.html' },
   { template: 'src/__pkg__/static/style.css' },
+  { template: 'src/__pkg__/static/favicon.svg' },
   { template: 'src/__pkg__/static/app.js', when: api },
   // The project's own proof that each protection is on
   { template: 'tests/conftest.py.ejs' },

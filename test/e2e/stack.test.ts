@@ -1,0 +1,309 @@
+// The generated production stack, for real on loopback: gunicorn started the way the generated
+// systemd unit says, behind nginx with the generated site file and a throwaway CA; then HTTP
+// checks over HTTPS and a headless Chromium that uses the page as a person would.
+// test/support/stack.ts documents the few substitutions that move the site to a temp prefix.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ONE_MIB } from '../../generators/lib/answers.js';
+import { cookieHeader, csrfTokenFrom, type HttpResponse } from '../support/http.js';
+import { generateProject, projectPython, type PythonEnv, tempDir } from '../support/project.js';
+import { connectProxy, type Stack, startStack } from '../support/stack.js';
+import { missingTools } from '../support/tools.js';
+
+const NAME = 'shop-api';
+const DOMAIN = 'shop.example.test';
+const ORIGIN = `https://${DOMAIN}`;
+
+const CSP_PAGE = new RegExp(
+  "^default-src 'none'; script-src 'self' 'nonce-[A-Za-z0-9_-]{16,}=*'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
+    "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; upgrade-insecure-requests$",
+);
+/** The page policy, with or without a nonce (an error page made before a nonce was drawn has none). */
+const CSP_APP = new RegExp(CSP_PAGE.source.replace(" 'nonce-[A-Za-z0-9_-]{16,}=*'", "(?: 'nonce-[A-Za-z0-9_-]{16,}=*')?"));
+const CSP_STATIC =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; font-src 'self'; " +
+  "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; upgrade-insecure-requests";
+
+/** DESIGN.md §2 headers other than CSP and Set-Cookie, each expected exactly once. */
+const FIXED_HEADERS: Record<string, string> = {
+  'strict-transport-security': 'max-age=63072000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'strict-origin-when-cross-origin',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'permissions-policy': 'camera=(), geolocation=(), microphone=(), payment=(), usb=()',
+};
+
+function expectSecurityHeaders(response: HttpResponse, csp: string | RegExp): void {
+  for (const [name, value] of Object.entries(FIXED_HEADERS)) expect(response.headers[name], name).toBe(value);
+  if (typeof csp === 'string') expect(response.headers['content-security-policy']).toBe(csp);
+  else expect(response.headers['content-security-policy']).toMatch(csp);
+  // No version anywhere: nginx's server_tokens off, gunicorn's own header dropped by the proxy.
+  expect(response.headers['server']).toBe('nginx');
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+/** Lets both rate-limit buckets drain (burst 60 at 30 r/s, burst 10 at 5 r/s). */
+const drainRateLimits = () => sleep(2_500);
+
+const missing = missingTools('production stack e2e', ['nginx', 'openssl']);
+
+describe.skipIf(missing.length > 0)('the generated production stack (nginx + gunicorn as the unit says)', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let projectDir: string;
+  let python: PythonEnv;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    tmp = tempDir('hf-stack-');
+    projectDir = await generateProject(NAME, { domain: DOMAIN }, tmp.dir);
+    python = await projectPython(projectDir, { install: false });
+    stack = await startStack({
+      projectDir,
+      names: { serviceName: NAME, domain: DOMAIN, installDir: `/srv/${NAME}` },
+      gunicornBind: 'unix',
+      prefix: join(tmp.dir, 'stack'),
+      venvDir: python.venv,
+      pythonPath: python.env.PYTHONPATH!,
+    });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    tmp?.cleanup();
+  });
+
+  it('runs gunicorn with the ExecStart, environment and credential of the unit', () => {
+    expect(stack.launch.command).toBe(python.bin('gunicorn'));
+    expect(stack.launch.args).toEqual(['--config', join(projectDir, 'gunicorn.conf.py'), 'wsgi:app']);
+    expect(stack.launch.cwd).toBe(projectDir);
+    expect(stack.launch.environment).toMatchObject({ APP_ENV: 'production' });
+    expect(stack.launch.credentials).toEqual([
+      { id: 'secret_key', source: `/etc/${NAME}/secret_key` },
+      { id: 'secret_key_fallbacks', source: `/etc/${NAME}/secret_key_fallbacks` },
+    ]);
+    // The key reached the app only as the credential file: production refuses to start without one.
+    expect(stack.gunicorn.output()).toMatch(/Listening at: unix:.*gunicorn\.sock/);
+    expect(stack.gunicorn.child.exitCode).toBeNull();
+  });
+
+  it('serves / over HTTPS with every security header and a __Host- session cookie', async () => {
+    // The client offers gzip, and nginx.conf says `gzip on`: pages carrying CSRF tokens stay
+    // uncompressed all the same (BREACH).
+    const page = await stack.https('/', { headers: { 'Accept-Encoding': 'gzip' } });
+    expect(page.status).toBe(200);
+    expectSecurityHeaders(page, CSP_PAGE);
+    expect(String(page.headers['set-cookie'])).toMatch(/^__Host-session=[^;]+; Secure; HttpOnly; Path=\/; SameSite=Lax/);
+    expect(page.headers['content-encoding']).toBeUndefined();
+  });
+
+  it('serves /static/app.js from nginx itself, with the same headers', async () => {
+    const script = await stack.https('/static/app.js', { headers: { 'Accept-Encoding': 'identity' } });
+    expect(script.status).toBe(200);
+    expect(script.headers['content-type']).toMatch(/^application\/javascript/);
+    expectSecurityHeaders(script, CSP_STATIC);
+    expect(script.headers['set-cookie']).toBeUndefined();
+    expect(script.body).toContain('X-CSRFToken');
+    // gunicorn logs every request it serves; this one never reached it.
+    expect(stack.gunicorn.output()).not.toContain('/static/app.js');
+  });
+
+  it('redirects plain HTTP to HTTPS with 308, path and query kept', async () => {
+    const response = await stack.http('/some/path?q=1');
+    expect(response.status).toBe(308);
+    expect(response.headers['location']).toBe(`${ORIGIN}/some/path?q=1`);
+    expect(response.headers['server']).toBe('nginx');
+  });
+
+  it('closes the connection for unknown host names (444), over HTTPS and HTTP', async () => {
+    await expect(stack.https('/', { headers: { Host: 'evil.example.test' } })).rejects.toThrow(/socket hang up|ECONNRESET/);
+    await expect(stack.http('/', { headers: { Host: 'evil.example.test' } })).rejects.toThrow(/socket hang up|ECONNRESET/);
+    await expect(stack.http('/', { headers: { Host: '127.0.0.1' } })).rejects.toThrow(/socket hang up|ECONNRESET/);
+    // A TLS handshake for a name the site does not serve is refused outright.
+    await expect(stack.https('/', { servername: 'evil.example.test', headers: { Host: 'evil.example.test' } })).rejects.toThrow(
+      /alert|handshake|ECONNRESET|socket hang up/i,
+    );
+  });
+
+  it('refuses TRACE with 405', async () => {
+    const response = await stack.https('/', { method: 'TRACE' });
+    expect(response.status).toBe(405);
+  });
+
+  it('refuses a body over MAX_CONTENT_LENGTH with 413 at nginx, and lets one at the limit through', async () => {
+    const tooLarge = await stack.https('/', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/octet-stream' },
+      body: Buffer.alloc(ONE_MIB + 1, 0x61),
+    });
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.headers['x-frame-options']).toBe('DENY'); // nginx's own errors carry the headers too
+    expect(tooLarge.headers['content-security-policy']).toBe(CSP_STATIC);
+    const atLimit = await stack.https('/', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/octet-stream' },
+      body: Buffer.alloc(ONE_MIB, 0x61),
+    });
+    expect(atLimit.status).toBe(400); // reached Flask, which refused the missing CSRF token
+  });
+
+  it('refuses a POST without a CSRF token (400) and accepts one with token and same-origin Referer', async () => {
+    const bare = await stack.https('/', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'name=Ada',
+    });
+    expect(bare.status).toBe(400);
+    expectSecurityHeaders(bare, CSP_APP);
+
+    const page = await stack.https('/');
+    const form = {
+      method: 'POST',
+      headers: { Cookie: cookieHeader(page.headers), Referer: `${ORIGIN}/`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: `csrf_token=${encodeURIComponent(csrfTokenFrom(page.body))}&name=Ada`,
+    };
+    const accepted = await stack.https('/', form);
+    expect(accepted.status).toBe(303);
+    expect(accepted.headers['location']).toBe('/');
+
+    const crossSite = await stack.https('/', { ...form, headers: { ...form.headers, Referer: 'https://evil.example.test/' } });
+    expect(crossSite.status).toBe(400);
+  });
+
+  it('never serves the Werkzeug debugger', async () => {
+    const probe = await stack.https('/?__debugger__=yes&cmd=resource&f=style.css');
+    expect(String(probe.headers['content-type'])).not.toMatch(/text\/css/);
+    expect(probe.body).not.toMatch(/Werkzeug|Traceback/);
+  });
+
+  it('rate-limits rapid POSTs (429) but not 40 GETs in a row, without logging rejections as errors', async () => {
+    await drainRateLimits();
+    const gets: number[] = [];
+    for (let i = 0; i < 40; i++) gets.push((await stack.https(i % 2 === 0 ? '/' : '/static/style.css')).status);
+    expect(gets.filter((status) => status === 429)).toEqual([]);
+
+    const posts = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        stack.https('/', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'name=x' }),
+      ),
+    );
+    const limited = posts.filter((response) => response.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(posts.filter((response) => response.status === 400).length).toBeGreaterThan(0); // the burst got through
+    expectSecurityHeaders(limited[0]!, CSP_STATIC);
+
+    // Rejections are logged at info, below the site's `error_log ... warn`.
+    await sleep(200);
+    expect(stack.siteErrorLog()).not.toMatch(/limiting requests/);
+    await drainRateLimits();
+  });
+
+  it('follows the rotation runbook: a retired key in secret_key_fallbacks keeps sessions, a leaked one is dropped', async () => {
+    /** A session cookie signed with the current key, carrying a flash message for `name`. */
+    async function sessionWithFlash(name: string): Promise<string> {
+      const page = await stack.https('/');
+      const posted = await stack.https('/', {
+        method: 'POST',
+        headers: { Cookie: cookieHeader(page.headers), Referer: `${ORIGIN}/`, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: `csrf_token=${encodeURIComponent(csrfTokenFrom(page.body))}&name=${name}`,
+      });
+      expect(posted.status).toBe(303);
+      return cookieHeader(posted.headers);
+    }
+    const oldKey = stack.credentials.secret_key!;
+    const kept = await sessionWithFlash('Kept');
+    const dropped = await sessionWithFlash('Dropped');
+
+    // Planned rotation: the current key becomes the fallback, a new key is the current one.
+    await stack.restartGunicorn({ secret_key: `${randomBytes(32).toString('hex')}\n`, secret_key_fallbacks: oldKey });
+    expect((await stack.https('/', { headers: { Cookie: kept } })).body).toContain('Hello, Kept!');
+
+    // A leaked key: new key, no fallback; sessions signed with the old key are simply ignored.
+    await stack.restartGunicorn({ secret_key: `${randomBytes(32).toString('hex')}\n`, secret_key_fallbacks: '' });
+    const after = await stack.https('/', { headers: { Cookie: dropped } });
+    expect(after.status).toBe(200);
+    expect(after.body).not.toContain('Hello, Dropped!');
+  });
+
+  const noBrowser = missingTools('browser e2e', ['chromium']);
+
+  describe.skipIf(noBrowser.length > 0)('in headless Chromium', () => {
+    it('loads the page with no CSP violation or console error, submits the form and calls the API', async () => {
+      const { chromium } = await import('playwright-core');
+      const proxy = await connectProxy(DOMAIN, stack.httpsPort);
+      const userDataDir = mkdtempSync(join(tmpdir(), 'hf-chromium-'));
+      const context = await chromium.launchPersistentContext(userDataDir, {
+        executablePath: '/usr/bin/chromium',
+        headless: true,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          // https://shop.example.test/ on port 443, tunnelled to nginx's test port.
+          `--proxy-server=http://127.0.0.1:${proxy.port}`,
+          // Trust the throwaway certificate (by its key) and nothing else that is untrusted.
+          `--ignore-certificate-errors-spki-list=${stack.tls.leafSpkiSha256}`,
+        ],
+      });
+      try {
+        const page = context.pages()[0] ?? (await context.newPage());
+        const problems: string[] = [];
+        page.on('console', (message) => {
+          if (message.type() === 'error' || message.type() === 'warning') {
+            problems.push(`console ${message.type()}: ${message.text()} (${message.location().url})`);
+          }
+        });
+        page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+        await page.addInitScript(() => {
+          document.addEventListener('securitypolicyviolation', (event) => {
+            console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI}`);
+          });
+        });
+
+        const response = await page.goto(`${ORIGIN}/`, { waitUntil: 'load' });
+        expect(response?.status()).toBe(200);
+        expect(await page.evaluate(() => window.isSecureContext)).toBe(true);
+
+        // The form: a real submission, CSRF token and Referer included, then the redirect.
+        await page.fill('#name', 'Ada');
+        await Promise.all([page.waitForURL(`${ORIGIN}/`, { waitUntil: 'load' }), page.click('form[method="post"] button[type="submit"]')]);
+        expect(await page.locator('.notice').first().textContent()).toContain('Hello, Ada!');
+
+        // The fetch call from static/app.js, with the X-CSRFToken header.
+        await page.fill('#echo-message', 'ping from the browser');
+        const [api] = await Promise.all([
+          page.waitForResponse((r) => r.url() === `${ORIGIN}/api/echo`),
+          page.click('#echo-form button[type="submit"]'),
+        ]);
+        expect(api.status()).toBe(200);
+        await page.locator('#echo-result', { hasText: 'ping from the browser' }).waitFor({ timeout: 10_000 });
+        expect(problems).toEqual([]);
+
+        // The same call without the header is refused.
+        const status = await page.evaluate(async () => {
+          const reply = await fetch('/api/echo', {
+            method: 'POST',
+            credentials: 'same-origin',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ message: 'no token' }),
+          });
+          return reply.status;
+        });
+        expect(status).toBe(400);
+      } finally {
+        await context.close();
+        await proxy.close();
+        rmSync(userDataDir, { recursive: true, force: true });
+      }
+    });
+  });
+});
