@@ -101,9 +101,7 @@ async function runNew(args: string[]): Promise<number> {
 }
 
 async function runAudit(args: string[]): Promise<number> {
-  // The audit module is built separately; its path is a variable until it lands.
-  const modulePath = './audit/command.js';
-  const { auditCommand } = (await import(modulePath)) as { auditCommand: (argv: string[]) => Promise<number> };
+  const { auditCommand } = await import('./audit/command.js');
   return auditCommand(args);
 }
 

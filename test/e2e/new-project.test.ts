@@ -5,22 +5,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CSP_PAGE, FIXED_HEADERS } from '../support/headers.js';
 import { cookieHeader, csrfTokenFrom, freePort, request, waitForHttp } from '../support/http.js';
 import { CLI, runCommand, tempDir } from '../support/project.js';
 
-const SECURITY_HEADERS: Record<string, string | RegExp> = {
-  'content-security-policy': new RegExp(
-    "^default-src 'none'; script-src 'self' 'nonce-[^']+'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
-      "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; upgrade-insecure-requests$",
-  ),
-  'strict-transport-security': 'max-age=63072000; includeSubDomains',
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'strict-origin-when-cross-origin',
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-resource-policy': 'same-origin',
-  'permissions-policy': 'camera=(), geolocation=(), microphone=(), payment=(), usb=()',
-};
+const SECURITY_HEADERS: Record<string, string | RegExp> = { 'content-security-policy': CSP_PAGE, ...FIXED_HEADERS };
 
 describe('a default project, generated and installed for real', () => {
   const tmp = tempDir('hf-e2e-new-');

@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateProject, projectPython, runCommand, tempDir } from '../support/project.js';
-import { type Stack, startStack } from '../support/stack.js';
+import { runCommand, tempDir } from '../support/project.js';
+import { type Stack, startGeneratedStack } from '../support/stack.js';
 import { missingTools } from '../support/tools.js';
 
 const NAME = 'tls-check';
@@ -28,16 +28,7 @@ describe.skipIf(missing.length > 0)('testssl.sh against the generated nginx site
 
   beforeAll(async () => {
     tmp = tempDir('hf-tls-');
-    const projectDir = await generateProject(NAME, { domain: DOMAIN }, tmp.dir);
-    const python = await projectPython(projectDir, { install: false });
-    stack = await startStack({
-      projectDir,
-      names: { serviceName: NAME, domain: DOMAIN, installDir: `/srv/${NAME}` },
-      gunicornBind: 'unix',
-      prefix: join(tmp.dir, 'stack'),
-      venvDir: python.venv,
-      pythonPath: python.env.PYTHONPATH!,
-    });
+    ({ stack } = await startGeneratedStack(tmp.dir, NAME, DOMAIN));
     const report = join(tmp.dir, 'testssl.json');
     const scan = await runCommand(
       'testssl',

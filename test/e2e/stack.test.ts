@@ -8,35 +8,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ONE_MIB } from '../../generators/lib/answers.js';
+import { CSP_PAGE, FIXED_HEADERS } from '../support/headers.js';
 import { cookieHeader, csrfTokenFrom, type HttpResponse } from '../support/http.js';
-import { generateProject, projectPython, type PythonEnv, tempDir } from '../support/project.js';
-import { connectProxy, type Stack, startStack } from '../support/stack.js';
+import { type PythonEnv, tempDir } from '../support/project.js';
+import { connectProxy, type Stack, startGeneratedStack } from '../support/stack.js';
 import { missingTools } from '../support/tools.js';
 
 const NAME = 'shop-api';
 const DOMAIN = 'shop.example.test';
 const ORIGIN = `https://${DOMAIN}`;
 
-const CSP_PAGE = new RegExp(
-  "^default-src 'none'; script-src 'self' 'nonce-[A-Za-z0-9_-]{16,}=*'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
-    "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; upgrade-insecure-requests$",
-);
 /** The page policy, with or without a nonce (an error page made before a nonce was drawn has none). */
 const CSP_APP = new RegExp(CSP_PAGE.source.replace(" 'nonce-[A-Za-z0-9_-]{16,}=*'", "(?: 'nonce-[A-Za-z0-9_-]{16,}=*')?"));
 const CSP_STATIC =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; font-src 'self'; " +
   "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; upgrade-insecure-requests";
 
-/** DESIGN.md §2 headers other than CSP and Set-Cookie, each expected exactly once. */
-const FIXED_HEADERS: Record<string, string> = {
-  'strict-transport-security': 'max-age=63072000; includeSubDomains',
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'strict-origin-when-cross-origin',
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-resource-policy': 'same-origin',
-  'permissions-policy': 'camera=(), geolocation=(), microphone=(), payment=(), usb=()',
-};
 
 function expectSecurityHeaders(response: HttpResponse, csp: string | RegExp): void {
   for (const [name, value] of Object.entries(FIXED_HEADERS)) expect(response.headers[name], name).toBe(value);
@@ -60,16 +47,7 @@ describe.skipIf(missing.length > 0)('the generated production stack (nginx + gun
 
   beforeAll(async () => {
     tmp = tempDir('hf-stack-');
-    projectDir = await generateProject(NAME, { domain: DOMAIN }, tmp.dir);
-    python = await projectPython(projectDir, { install: false });
-    stack = await startStack({
-      projectDir,
-      names: { serviceName: NAME, domain: DOMAIN, installDir: `/srv/${NAME}` },
-      gunicornBind: 'unix',
-      prefix: join(tmp.dir, 'stack'),
-      venvDir: python.venv,
-      pythonPath: python.env.PYTHONPATH!,
-    });
+    ({ stack, projectDir, python } = await startGeneratedStack(tmp.dir, NAME, DOMAIN));
   });
 
   afterAll(async () => {

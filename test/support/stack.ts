@@ -32,7 +32,7 @@ import net from 'node:net';
 import http from 'node:http';
 import { join } from 'node:path';
 import { freePort, type HttpOptions, type HttpResponse, request } from './http.js';
-import { runCommand } from './project.js';
+import { generateProject, projectPython, type PythonEnv, runCommand } from './project.js';
 
 // ---------------------------------------------------------------------------------------------
 // Throwaway CA
@@ -431,6 +431,28 @@ export interface Stack {
   /** `systemctl restart` with new credential files; resolves once the app answers again. */
   restartGunicorn: (credentials: Record<string, string>) => Promise<void>;
   stop: () => Promise<void>;
+}
+
+/**
+ * Generates a project for `domain` (unix socket, default answers), then starts its stack:
+ * the setup every whole-stack test shares.
+ */
+export async function startGeneratedStack(
+  dir: string,
+  name: string,
+  domain: string,
+): Promise<{ stack: Stack; projectDir: string; python: PythonEnv }> {
+  const projectDir = await generateProject(name, { domain }, dir);
+  const python = await projectPython(projectDir, { install: false });
+  const stack = await startStack({
+    projectDir,
+    names: { serviceName: name, domain, installDir: `/srv/${name}` },
+    gunicornBind: 'unix',
+    prefix: join(dir, 'stack'),
+    venvDir: python.venv,
+    pythonPath: python.env.PYTHONPATH!,
+  });
+  return { stack, projectDir, python };
 }
 
 /** Starts gunicorn (as the unit says) and nginx (the generated site) with a throwaway CA. */
