@@ -110,6 +110,16 @@ async function mustRun(command: string, args: string[], options: { cwd?: string;
   if (result.exitCode !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr.slice(-2000)}`);
 }
 
+const projectName = (projectDir: string): string =>
+  (parseToml(readFileSync(join(projectDir, 'pyproject.toml'), 'utf8')) as unknown as { project: { name: string } }).project.name;
+
+async function dropEditablesExcept(pip: string, keep: string | undefined): Promise<void> {
+  const listed = await runCommand(pip, ['list', '--editable', '--format', 'json', '--disable-pip-version-check']);
+  if (listed.exitCode !== 0) throw new Error(`pip list failed: ${listed.stderr}`);
+  const others = (JSON.parse(listed.stdout) as { name: string }[]).map((d) => d.name).filter((name) => name !== keep);
+  if (others.length > 0) await mustRun(pip, ['uninstall', '--yes', '--quiet', '--disable-pip-version-check', ...others]);
+}
+
 /** A venv with the project's requirements (cached by their hash) and the project installed editable. */
 export async function projectPython(projectDir: string, { install = true } = {}): Promise<PythonEnv> {
   const requirements = declaredRequirements(projectDir);
@@ -123,6 +133,9 @@ export async function projectPython(projectDir: string, { install = true } = {})
     await mustRun(bin('pip'), ['install', '--quiet', '--disable-pip-version-check', ...requirements]);
     writeFileSync(join(venv, '.complete'), `${requirements.join('\n')}\n`);
   });
+  // Flask loads every `flask.commands` entry point installed, so an editable project left in the
+  // shared venv by an earlier test (whose folder may be gone) would break every `flask` command.
+  await dropEditablesExcept(bin('pip'), install ? projectName(projectDir) : undefined);
   if (install) {
     // The project's own install command; its requirements are already satisfied from the cache.
     await mustRun(bin('pip'), ['install', '--quiet', '--disable-pip-version-check', '--no-build-isolation', '--no-deps', '-e', '.[dev]'], { cwd: projectDir });

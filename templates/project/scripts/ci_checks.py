@@ -31,8 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 class Step:
     name: str
     args: tuple[str, ...]
-    # The step builds the production app, so it needs a key (a throwaway one is enough).
-    needs_key: bool = False
+    # A `flask` command: run it as production would (no .env; a key, throwaway is enough).
+    uses_flask: bool = False
 
     @property
     def command(self) -> list[str]:
@@ -47,14 +47,14 @@ JOBS: dict[str, tuple[Step, ...]] = {
     ),
     "test": (Step("pytest", ("pytest", "-q")),),
     "security": (
-        Step("security check", ("flask", "security", "check"), needs_key=True),
-        Step("template audit", ("flask", "security", "audit-templates"), needs_key=True),
+        Step("security check", ("flask", "security", "check"), uses_flask=True),
+        Step("template audit", ("flask", "security", "audit-templates"), uses_flask=True),
         Step("bandit", ("bandit", "-q", "-r", "src")),
         # --strict: a package the vulnerability service cannot answer for is a failure too.
         Step(
             "pip-audit", ("pip_audit", "--strict", "--skip-editable", "--progress-spinner", "off")
         ),
-        Step("secret scan", ("flask", "security", "scan-secrets"), needs_key=True),
+        Step("secret scan", ("flask", "security", "scan-secrets"), uses_flask=True),
     ),
 }
 
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n== {label}: python -m {' '.join(step.args)}", flush=True)
             started = time.monotonic()
             code = subprocess.run(
-                step.command, cwd=ROOT, env=env if step.needs_key else None, check=False
+                step.command, cwd=ROOT, env=env if step.uses_flask else None, check=False
             ).returncode
             seconds = f"{time.monotonic() - started:.1f}s"
             summary.append(

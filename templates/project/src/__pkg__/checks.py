@@ -30,6 +30,8 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_REFUSED = 400
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 UNSAFE_CSP_SOURCES = ("'unsafe-inline'", "'unsafe-eval'")
+# How deep load_wsgi_app looks for the Flask app inside WSGI middleware.
+MAX_WRAPPERS = 10
 SECRET_NAMES = frozenset({"SECRET_KEY", "SECRET_KEY_FALLBACKS", "secret_key"})
 
 
@@ -104,41 +106,41 @@ def app_check(name: str) -> Callable[[Callable[[Flask], Verdict]], Callable[[Fla
 def check_project(root: Path, wsgi: str = "wsgi.py") -> list[Result]:
     """Every check, for the project whose ``wsgi.py`` and deploy files are under ``root``."""
     results: list[Result] = []
-    app = None
     try:
-        app, wrapper = load_wsgi_app(root / wsgi)
+        app, wrappers = load_wsgi_app(root / wsgi)
+    except SecretKeyError as exc:
+        fix = "to check a build, pass a throwaway key: SECRET_KEY=$(flask security gen-secret)"
+        results.append(_fail("secret key", f"{wsgi} does not build: {exc}", fix))
     except Exception as exc:  # noqa: BLE001 - any failure to build is the finding
-        name = "production build"
-        fix = "fix the error above; gunicorn would fail to start the same way"
-        results.append(_fail(name, f"{wsgi} does not build: {type(exc).__name__}: {exc}", fix))
+        detail = f"{wsgi} does not build: {type(exc).__name__}: {exc}"
+        # create_app refuses FLASK_DEBUG outside development: that is the debug protection.
+        name = "debug off" if "FLASK_DEBUG" in str(exc) else "production build"
+        results.append(_fail(name, detail, "gunicorn would fail the same way"))
     else:
-        if wrapper is not None:
-            detail = f"{wsgi} serves a {wrapper}, not the Flask app"
-            fix = "serve the Flask app itself; DebuggedApplication runs code for any visitor"
+        if "DebuggedApplication" in wrappers:
+            detail = f"{wsgi} serves the app through Werkzeug's DebuggedApplication"
+            fix = "serve the Flask app itself: the debugger runs code for any visitor"
             results.append(_fail("debug off", detail, fix))
         results.extend(run_checks(app))
-    package_dir = Path(app.root_path) if app is not None else None
-    if package_dir is not None:
-        sources = [root / wsgi, *sorted(package_dir.rglob("*.py"))]
+        sources = [root / wsgi, *sorted(Path(app.root_path).rglob("*.py"))]
         results.extend(check_sources(source for source in sources if source.is_file()))
     results.extend(check_deploy_files(root))
     return results
 
 
-def load_wsgi_app(path: Path) -> tuple[Flask, str | None]:
-    """The ``app`` that ``wsgi.py`` builds, and the name of anything wrapped around it."""
-    namespace = runpy.run_path(str(path), run_name="wsgi")
-    app = namespace.get("app")
-    wrapper = None
-    seen = 0
-    while not isinstance(app, Flask) and app is not None and seen < 10:  # noqa: PLR2004
-        wrapper = wrapper or type(app).__name__
-        app = getattr(app, "app", None) or getattr(app, "application", None)
-        seen += 1
-    if not isinstance(app, Flask):
-        message = f"{path.name} defines no Flask `app`"
-        raise TypeError(message)
-    return app, wrapper
+def load_wsgi_app(path: Path) -> tuple[Flask, list[str]]:
+    """The Flask ``app`` that ``wsgi.py`` builds, and the names of the middleware around it."""
+    served = runpy.run_path(str(path), run_name="wsgi").get("app")
+    wrappers = []
+    for _ in range(MAX_WRAPPERS):
+        if isinstance(served, Flask):
+            return served, wrappers
+        if served is None:
+            break
+        wrappers.append(type(served).__name__)
+        served = getattr(served, "app", None) or getattr(served, "application", None)
+    message = f"{path.name} defines no Flask `app` gunicorn could serve"
+    raise TypeError(message)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -173,7 +173,7 @@ def _is_ignored(root: Path, name: str) -> bool:
 
 def _git(
     root: Path, *args: str, allowed: tuple[int, ...] = (0,)
-) -> "subprocess.CompletedProcess[str]":
+) -> subprocess.CompletedProcess[str]:
     git = shutil.which("git")
     if git is None:
         message = "git is not installed; the secret scan reads what git tracks"

@@ -1,0 +1,182 @@
+// Mutation suite: every guard must bite. Each mutation switches one protection off in a fresh
+// copy of a generated project with a small text edit, then runs the project's own checks the
+// way its CI does (`python scripts/ci_checks.py`, the single source the workflow calls). The
+// run must fail, and its output must name the broken protection.
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateProject, projectPython, type PythonEnv, runCommand, tempDir } from '../support/project.js';
+import { commitAll } from '../support/ci.js';
+
+const PACKAGE = 'mutant';
+
+interface Mutation {
+  name: string;
+  /** Makes the edit in the project copy at `dir`; throws when the text to edit is not there. */
+  apply: (dir: string) => Promise<void> | void;
+  /** A line of the checks' output that names the broken protection. */
+  names: RegExp;
+}
+
+/** Replaces `from` (which must occur) with `to` in one file of the project. */
+function edit(dir: string, path: string, from: string | RegExp, to: string): void {
+  const file = join(dir, path);
+  const before = readFileSync(file, 'utf8');
+  const after = before.replace(from, to);
+  if (after === before) throw new Error(`mutation did not apply: ${String(from)} not found in ${path}`);
+  writeFileSync(file, after);
+}
+
+function append(dir: string, path: string, text: string): void {
+  const file = join(dir, path);
+  writeFileSync(file, readFileSync(file, 'utf8') + text);
+}
+
+const pkg = (path: string) => `src/${PACKAGE}/${path}`;
+const A_REAL_LOOKING_KEY = '3f7c9a0e5b1d4c2a8e6f0b9d7c5a3e1f2b4d6c8a0e9f7b5d3c1a2e4f6b8d0c9a';
+
+const MUTATIONS: Mutation[] = [
+  {
+    name: 'DEBUG = True in ProductionConfig',
+    apply: (dir) => edit(dir, pkg('config.py'), 'class ProductionConfig(Config):\n', 'class ProductionConfig(Config):\n    DEBUG = True\n'),
+    names: /^✗ debug off: DEBUG on in the production build/m,
+  },
+  {
+    name: 'FLASK_DEBUG=1 in the systemd unit',
+    apply: (dir) => edit(dir, `deploy/systemd/${PACKAGE}.service`, 'Environment=APP_ENV=production\n', 'Environment=APP_ENV=production\nEnvironment=FLASK_DEBUG=1\n'),
+    names: /^✗ debug off in deploy files: deploy\/systemd\/mutant\.service:\d+: FLASK_DEBUG=1/m,
+  },
+  {
+    name: 'FLASK_DEBUG=1 in .flaskenv (read by `flask` in production too)',
+    apply: (dir) => append(dir, '.flaskenv', 'FLASK_DEBUG=1\n'),
+    names: /^✗ debug off in deploy files: \.flaskenv:\d+: FLASK_DEBUG=1/m,
+  },
+  {
+    name: 'reload = True in gunicorn.conf.py',
+    apply: (dir) => append(dir, 'gunicorn.conf.py', 'reload = True\n'),
+    names: /^✗ debug off in deploy files: gunicorn\.conf\.py:\d+: reload = True/m,
+  },
+  {
+    name: 'CSRFProtect removed',
+    apply: (dir) => edit(dir, pkg('security.py'), '    csrf.init_app(app)\n', ''),
+    names: /^✗ CSRF protection: CSRFProtect is not installed/m,
+  },
+  {
+    name: 'a view csrf.exempt-ed outside the allow-list',
+    apply: (dir) => {
+      edit(dir, pkg('views.py'), 'from flask.typing import ResponseReturnValue\n', 'from flask.typing import ResponseReturnValue\n\nfrom .security import csrf\n');
+      edit(dir, pkg('views.py'), '@bp.post("/")\ndef greet(', '@bp.post("/")\n@csrf.exempt\ndef greet(');
+    },
+    names: /^✗ CSRF exemptions: mutant\.views\.greet is exempt but not in CSRF_EXEMPT/m,
+  },
+  {
+    name: 'Talisman removed',
+    apply: (dir) => {
+      edit(dir, pkg('security.py'), /\n {4}talisman = Talisman\([\s\S]*?\n {4}\)\n {4}app\.extensions\["talisman"\] = talisman\n/, '\n');
+      edit(dir, pkg('security.py'), 'from flask_talisman import Talisman\n', '');
+    },
+    names: /^✗ security headers \(Talisman\): Flask-Talisman is not active/m,
+  },
+  {
+    name: "'unsafe-inline' added to the CSP",
+    apply: (dir) => edit(dir, pkg('security.py'), `"style-src": "'self'",`, `"style-src": "'self' 'unsafe-inline'",`),
+    names: /^✗ content security policy: the policy allows 'unsafe-inline'/m,
+  },
+  {
+    name: '|safe added to a template',
+    apply: (dir) => edit(dir, pkg('templates/index.html'), '{{ message }}', '{{ message|safe }}'),
+    names: /^FOUND +index\.html:\d+: safe-filter/m,
+  },
+  {
+    name: 'Markup( on request data in a view',
+    apply: (dir) => {
+      edit(dir, pkg('views.py'), 'from flask.typing import ResponseReturnValue\n', 'from flask.typing import ResponseReturnValue\nfrom markupsafe import Markup\n');
+      append(dir, pkg('views.py'), '\n\n@bp.get("/hello")\ndef hello() -> ResponseReturnValue:\n    return Markup(f"<p>Hello, {request.args.get(\'name\', \'\')}!</p>")\n');
+    },
+    names: /^✗ templates autoescaped \(Markup in code\): Markup\(\) on a value that is not a literal in views\.py:\d+/m,
+  },
+  {
+    name: 'a literal SECRET_KEY in config',
+    apply: (dir) => edit(dir, pkg('config.py'), 'class ProductionConfig(Config):\n', `class ProductionConfig(Config):\n    SECRET_KEY = "${A_REAL_LOOKING_KEY}"\n`),
+    names: /^✗ secret key not in code: a literal SECRET_KEY in config\.py:\d+/m,
+  },
+  {
+    name: '.env committed',
+    apply: async (dir) => {
+      for (const args of [['add', '--force', '.env'], ['commit', '--quiet', '--no-verify', '-m', 'add .env']]) {
+        const result = await runCommand('git', ['-c', 'user.name=ci', '-c', 'user.email=ci@example.invalid', '-c', 'commit.gpgsign=false', ...args], { cwd: dir });
+        if (result.exitCode !== 0) throw new Error(`git ${args[0]} failed: ${result.stderr}`);
+      }
+    },
+    names: /^✗ secret key not in git: \.env: an environment file with secrets is tracked by git/m,
+  },
+  {
+    name: 'TRUSTED_HOSTS emptied',
+    apply: (dir) => edit(dir, pkg('config.py'), /(class ProductionConfig\(Config\):[\s\S]*?TRUSTED_HOSTS[^=\n]*= )\[[^\]\n]*\]/, '$1[]'),
+    names: /^✗ trusted hosts: TRUSTED_HOSTS is empty/m,
+  },
+];
+
+interface Outcome {
+  name: string;
+  caught: boolean;
+  failedSteps: string[];
+  says: string;
+}
+
+describe('mutation suite: each protection switched off makes the generated checks fail', () => {
+  const tmp = tempDir('hf-e2e-mutation-');
+  let pristine: string;
+  let python: PythonEnv;
+  const outcomes: Outcome[] = [];
+  let copies = 0;
+
+  /** A fresh copy of the generated (and committed) project. */
+  function freshCopy(): string {
+    const dir = join(tmp.dir, `copy-${++copies}`);
+    cpSync(pristine, dir, { recursive: true });
+    return dir;
+  }
+
+  /**
+   * The project's checks, as its CI runs them (all jobs). pip-audit is skipped: it audits the
+   * dependencies, which no mutation touches, and needs a service this machine may not reach.
+   */
+  async function runChecks(dir: string) {
+    const env = { ...python.env, PYTHONPATH: join(dir, 'src') };
+    const result = await runCommand('python', ['scripts/ci_checks.py', '--skip', 'pip-audit'], { cwd: dir, env, timeout: 600_000 });
+    const output = result.stdout + result.stderr;
+    const failedSteps = [...output.matchAll(/^FAIL {2}(.+) \(exit \d+\)$/gm)].map((match) => match[1]!);
+    return { exitCode: result.exitCode, output, failedSteps };
+  }
+
+  beforeAll(async () => {
+    pristine = await generateProject(PACKAGE, {}, tmp.dir);
+    python = await projectPython(pristine);
+    await commitAll(pristine);
+  });
+
+  afterAll(() => {
+    if (outcomes.length > 0) {
+      const caught = outcomes.filter((outcome) => outcome.caught).length;
+      const rows = outcomes.map((o, i) => `${String(i + 1).padStart(2)}  ${o.caught ? 'caught' : 'MISSED'}  ${o.name.padEnd(62)}  ${o.failedSteps.join(', ')}\n      says: ${o.says}`);
+      console.log(`\nmutation suite: ${caught}/${outcomes.length} caught\n${rows.join('\n')}\n`);
+    }
+    tmp.cleanup();
+  });
+
+  it('the unmutated project passes its own checks', async () => {
+    const { exitCode, output, failedSteps } = await runChecks(freshCopy());
+    expect(exitCode, `failed: ${failedSteps.join(', ')}\n${output.slice(-4000)}`).toBe(0);
+  });
+
+  it.each(MUTATIONS.map((mutation) => [mutation.name, mutation] as const))('%s', async (_name, mutation) => {
+    const dir = freshCopy();
+    await mutation.apply(dir);
+    const { exitCode, output, failedSteps } = await runChecks(dir);
+    const says = mutation.names.exec(output)?.[0] ?? '(nothing names the protection)';
+    outcomes.push({ name: mutation.name, caught: exitCode !== 0 && mutation.names.test(output), failedSteps, says: says.slice(0, 160) });
+    expect(exitCode, 'the checks must fail').not.toBe(0);
+    expect(output, 'the output must name the broken protection').toMatch(mutation.names);
+  });
+});
