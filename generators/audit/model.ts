@@ -1,0 +1,227 @@
+// The audit's data: the facts gathered from a project tree and the report built from them.
+// The report's JSON form is a public, versioned schema (see README.md beside this file):
+// add fields freely, but rename or remove one only with a new SCHEMA_VERSION.
+
+export const SCHEMA_VERSION = 1;
+
+export type Status = 'implemented' | 'partial' | 'missing';
+export type Severity = 'critical' | 'high' | 'medium' | 'low';
+export type ProtectionId = 'debug' | 'wsgi-server' | 'secret-key' | 'csrf' | 'templating' | 'headers';
+
+export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
+export const STATUSES: readonly Status[] = ['implemented', 'partial', 'missing'];
+
+/** A place in the audited tree: a path relative to the audited folder (always `/`) and a 1-based line. */
+export interface Location {
+  file: string;
+  line: number;
+}
+
+export interface Threat {
+  name: string;
+  severity: Severity;
+}
+
+/** Something the project does that mitigates the threat, with where it does it. */
+export interface Control {
+  description: string;
+  evidence: Location[];
+}
+
+/** Something missing or wrong: a rule broken at some places, or a requirement not met at all. */
+export interface Gap {
+  rule: string;
+  severity: Severity;
+  description: string;
+  fix: string;
+  /** Empty when the gap is an absence (nothing in the tree to point at). */
+  locations: Location[];
+}
+
+export interface ProtectionReport {
+  id: ProtectionId;
+  number: number;
+  title: string;
+  status: Status;
+  mitigationStrategy: string;
+  threats: Threat[];
+  impact: string;
+  currentlyImplemented: Control[];
+  missingImplementation: Gap[];
+}
+
+export interface Diagnostic {
+  file: string;
+  line: number;
+  message: string;
+}
+
+export interface Skipped {
+  file: string;
+  reason: string;
+}
+
+export interface AnalysisInfo {
+  filesSeen: number;
+  pythonFiles: number;
+  templateFiles: number;
+  deployFiles: number;
+  python: string | null;
+  templateParser: string;
+  /** Files that could not be analysed (syntax errors, unknown template tags): analysis went on. */
+  errors: Diagnostic[];
+  skipped: Skipped[];
+  /** Remarks on the whole analysis, e.g. that no Flask application was found. */
+  notes: string[];
+}
+
+export interface AuditReport {
+  schemaVersion: number;
+  tool: { name: string; version: string };
+  root: string;
+  summary: { implemented: number; partial: number; missing: number; total: number };
+  protections: ProtectionReport[];
+  analysis: AnalysisInfo;
+}
+
+// ------------------------------------------------------------------------------------------
+// Facts: what the Python helper and the deploy-file parsers report. Each fact has a `kind`, the
+// file it was found in and a line; the rules in rules.ts turn them into the report.
+
+/** A summary of a Python expression (see python/analyse.py `val`). */
+export type Val =
+  | { t: 'const'; v: string | number | boolean | null; bytes?: boolean }
+  | { t: 'fstring' }
+  | { t: 'concat' }
+  | { t: 'dict'; items: Record<string, Val | null> }
+  | { t: 'list'; items: (Val | null)[] }
+  | { t: 'name'; name: string; value?: Val | null }
+  | { t: 'attr'; name: string }
+  | { t: 'or' | 'and'; items: (Val | null)[] }
+  | { t: 'call'; func: string; args?: (Val | null)[] }
+  | { t: 'env'; name: string; required: boolean; via: string; fallback?: Val | null }
+  | { t: 'expr' };
+
+/** One fact from a Python file; fields beyond these depend on `kind`. */
+export interface PyFact {
+  kind: string;
+  line: number;
+  function?: string;
+  cls?: string;
+  moduleLevel?: boolean;
+  mainGuard?: boolean;
+  devGuard?: boolean;
+  [field: string]: unknown;
+}
+
+export interface PyFile {
+  path: string;
+  facts: PyFact[];
+  imports?: string[];
+  error?: { line: number; message: string };
+  skipped?: string;
+}
+
+export interface TemplateFact {
+  kind: 'safe-filter' | 'autoescape-off' | 'csrf-token' | 'markup-call' | 'form';
+  line: number;
+  literal?: boolean;
+  block?: boolean;
+  allowed?: boolean;
+  dynamic?: boolean;
+  token?: boolean | null;
+  via?: string;
+}
+
+export interface TemplateFile {
+  path: string;
+  facts: TemplateFact[];
+  parser?: 'jinja2' | 'fallback';
+  html?: boolean;
+  error?: { line: number; message: string };
+  skipped?: string;
+}
+
+export interface PythonResult {
+  protocol: number;
+  python: string;
+  jinja: string | null;
+  files: PyFile[];
+  templates: TemplateFile[];
+}
+
+/** A command that starts the application in some deploy file. */
+export interface CommandFact {
+  file: string;
+  line: number;
+  /** Procfile, Dockerfile, compose, systemd, app.yaml/render.yaml, or a script a Dockerfile runs. */
+  source: string;
+  command: string;
+}
+
+export interface EnvFact {
+  file: string;
+  line: number;
+  source: 'dockerfile' | 'compose' | 'systemd' | 'procfile' | 'envfile' | 'workflow' | 'yaml' | 'gunicorn';
+  name: string;
+  value: string;
+}
+
+export interface DependencyFact {
+  file: string;
+  line: number;
+  name: string;
+  /** `main`, or the optional/dev group it belongs to (e.g. `optional:dev`, `dev`). */
+  group: string;
+}
+
+export interface NginxFact {
+  file: string;
+  line: number;
+  directive: string;
+  args: string[];
+  /** Enclosing block names, outermost first, e.g. ["server", "location"]. */
+  context: string[];
+}
+
+export interface EnvFileInfo {
+  file: string;
+  /** true: in the git index; false: not in it; null: no git repository found. */
+  tracked: boolean | null;
+  /** Whether the root .gitignore ignores it (used when there is no repository). */
+  ignored: boolean;
+  example: boolean;
+}
+
+export interface JsFact {
+  file: string;
+  line: number;
+  /** A state-changing fetch/XHR call; `token` says whether the file sends a CSRF header. */
+  token: boolean;
+}
+
+export interface AllowEntry {
+  file: string;
+  line: number;
+  template: string;
+  rule: string;
+  reason: string;
+}
+
+export interface DeployFacts {
+  commands: CommandFact[];
+  env: EnvFact[];
+  dependencies: DependencyFact[];
+  nginx: NginxFact[];
+  envFiles: EnvFileInfo[];
+  js: JsFact[];
+  templateAllowList: AllowEntry[];
+  /** Files that are CI workflows (for evidence only). */
+  workflows: string[];
+}
+
+export interface ProjectFacts {
+  python: PyFile[];
+  templates: TemplateFile[];
+  deploy: DeployFacts;
+}

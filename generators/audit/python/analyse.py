@@ -1,0 +1,1150 @@
+#!/usr/bin/env python3
+"""Fact extractor for `hardened-flask audit` (stdlib only, Python 3.8+).
+
+Reads a JSON request on stdin:
+    {"root": "/abs/project", "python": ["app.py", ...], "templates": ["templates/x.html", ...],
+     "maxBytes": 2097152}
+and writes one JSON document on stdout: {"protocol": 1, "python": "3.11.7", "jinja": "3.1.6" | null,
+"files": [...], "templates": [...]}.
+
+It never imports or executes the audited project's code: Python files are read as bytes and
+given to ast.parse; templates are given to jinja2's parser (which builds a tree and runs
+nothing) when jinja2 is importable, else to the documented regex fallback. It decides nothing:
+it reports facts with line numbers, and the TypeScript side turns them into statuses.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import platform
+import re
+import sys
+
+PROTOCOL = 1
+
+# Config keys whose assignments are reported, wherever they are set.
+CONFIG_KEYS = {
+    "DEBUG",
+    "TESTING",
+    "ENV",
+    "SECRET_KEY",
+    "SECRET_KEY_FALLBACKS",
+    "WTF_CSRF_ENABLED",
+    "WTF_CSRF_CHECK_DEFAULT",
+    "WTF_CSRF_SSL_STRICT",
+    "SESSION_COOKIE_SECURE",
+    "SESSION_COOKIE_HTTPONLY",
+    "SESSION_COOKIE_SAMESITE",
+    "PREFERRED_URL_SCHEME",
+}
+CSRF_CLASSES = {"CSRFProtect", "CsrfProtect", "SeaSurf"}
+HEADER_CLASSES = {"Talisman"}
+STATE_METHODS = {"post", "put", "patch", "delete"}
+ROUTE_SHORTCUTS = {"get", "post", "put", "patch", "delete"}
+NON_APP_RUNNERS = ("subprocess", "asyncio", "uvicorn", "unittest", "pytest", "trio", "anyio", "doctest")
+DEV_WORDS = re.compile(r"dev|debug|local|test", re.IGNORECASE)
+SECRET_NAME = re.compile(r"SECRET_KEY", re.IGNORECASE)
+MAX_VAL_DEPTH = 6
+ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]{2,}")
+ENVIRON_NAMES = {"environ", "env", "environment", "os_environ", "environ_"}
+
+
+def main() -> int:
+    request = json.load(sys.stdin)
+    root = request["root"]
+    max_bytes = int(request.get("maxBytes", 2 * 1024 * 1024))
+    jinja = load_jinja()
+    out = {
+        "protocol": PROTOCOL,
+        "python": platform.python_version(),
+        "jinja": jinja[0] if jinja else None,
+        "files": [],
+        "templates": [],
+    }
+    for rel in request.get("python", []):
+        out["files"].append(guarded(analyse_python_file, root, rel, max_bytes))
+    for rel in request.get("templates", []):
+        out["templates"].append(guarded(analyse_template_file, root, rel, max_bytes, jinja))
+    json.dump(out, sys.stdout, separators=(",", ":"))
+    sys.stdout.write("\n")
+    return 0
+
+
+def guarded(fn, root, rel, max_bytes, *extra):
+    """One bad file never stops the run: any unexpected failure becomes an error entry."""
+    try:
+        return fn(root, rel, max_bytes, *extra)
+    except RecursionError:
+        return {"path": rel, "error": {"line": 1, "message": "too deeply nested to analyse"}, "facts": []}
+    except Exception as exc:  # noqa: BLE001 - reported, never raised
+        return {"path": rel, "error": {"line": 1, "message": "analyser failed: %s" % type(exc).__name__}, "facts": []}
+
+
+def read_bytes(root: str, rel: str, max_bytes: int):
+    path = os.path.join(root, rel)
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        return None, "larger than %d bytes" % max_bytes
+    if b"\0" in data[:8192]:
+        return None, "binary"
+    return data, None
+
+
+# ---------------------------------------------------------------------------------------------
+# Python files
+
+
+def analyse_python_file(root: str, rel: str, max_bytes: int):
+    try:
+        data, skip = read_bytes(root, rel, max_bytes)
+    except OSError as exc:
+        return {"path": rel, "skipped": "unreadable: %s" % (exc.strerror or type(exc).__name__), "facts": []}
+    if skip:
+        return {"path": rel, "skipped": skip, "facts": []}
+    try:
+        tree = ast.parse(data, filename=rel)
+    except SyntaxError as exc:
+        return {
+            "path": rel,
+            "error": {"line": exc.lineno or 1, "message": "syntax error: %s" % (exc.msg or "invalid syntax")},
+            "facts": [],
+        }
+    except ValueError as exc:
+        return {"path": rel, "error": {"line": 1, "message": "cannot parse: %s" % exc}, "facts": []}
+    text = data.decode("utf-8", errors="replace")
+    analyser = PyAnalyser(rel, tree, text.splitlines())
+    analyser.run()
+    return {"path": rel, "facts": analyser.facts, "imports": sorted(set(analyser.aliases.values()))}
+
+
+def dotted(node) -> str | None:
+    """`a.b.c` for Name/Attribute chains, `f().g` through calls; None for anything else."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = dotted(node.value)
+        return None if base is None else base + "." + node.attr
+    if isinstance(node, ast.Call):
+        base = dotted(node.func)
+        return None if base is None else base + "()"
+    return None
+
+
+def last(name: str | None) -> str:
+    if not name:
+        return ""
+    return name.rstrip("()").split(".")[-1]
+
+
+def const_str(node):
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+class Scope:
+    def __init__(self, kind: str, name: str, node=None):
+        self.kind = kind  # module | class | function
+        self.name = name
+        self.node = node
+        self.tainted: set = set()
+        self.taint_ready = False  # computed on first need (template sources are rare)
+
+
+class PyAnalyser(ast.NodeVisitor):
+    def __init__(self, rel: str, tree, lines):
+        self.rel = rel
+        self.tree = tree
+        self.lines = lines
+        self.facts = []
+        self.aliases = {}
+        self.module_values = {}
+        self.app_names = set()
+        self.blueprint_names = set()
+        self.env_factories = set()  # names bound to environs.Env()
+        self.scopes = [Scope("module", "")]
+        self.guards = []  # "main" | "dev"
+        self.loops = []  # iterables of the enclosing for-loops
+        self.route_functions = set()
+        self.hook_functions = {}  # function name -> {"owner", "global"}
+        base = os.path.basename(rel)
+        self.is_gunicorn = base.startswith("gunicorn") or ("gunicorn" in base and "conf" in base)
+        self.is_setup = base == "setup.py"
+
+    # --- preparation -------------------------------------------------------------------------
+    def run(self):
+        self.prepass()
+        self.visit(self.tree)
+
+    def prepass(self):
+        """One walk over the tree collects what the visit needs to know in advance."""
+        imports, assigns, registrations = [], [], []
+        names = set()
+        self.mentions_secret = False
+        for node in ast.walk(self.tree):
+            kind = type(node)
+            if kind is ast.Import or kind is ast.ImportFrom:
+                imports.append(node)
+            elif kind is ast.Assign or kind is ast.AnnAssign or kind is ast.AugAssign or kind is ast.NamedExpr:
+                assigns.append(node)
+            elif kind is ast.Name:
+                names.add(node.id)
+            elif kind is ast.Call:
+                func = node.func
+                if isinstance(func, ast.Attribute) and func.attr in ("after_request", "after_app_request") and node.args:
+                    registrations.append(node)
+            elif kind is ast.Constant and isinstance(node.value, str) and not self.mentions_secret:
+                self.mentions_secret = bool(SECRET_NAME.search(node.value))
+        self.collect_imports(imports)
+        self.mentions_request = any(
+            name == "request" or self.aliases.get(name) == "flask.request" for name in names
+        )
+        self.collect_module_values(assigns)
+        self.collect_registrations(registrations)
+
+    def collect_imports(self, imports):
+        for node in imports:
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        self.aliases[alias.asname] = alias.name
+                    else:
+                        top = alias.name.split(".")[0]
+                        self.aliases[top] = top
+            else:
+                module = "." * (node.level or 0) + (node.module or "")
+                for alias in node.names:
+                    if alias.name == "*":
+                        continue
+                    sep = "" if module.endswith(".") or not module else "."
+                    self.aliases[alias.asname or alias.name] = module + sep + alias.name
+
+    def collect_module_values(self, assigns):
+        for stmt in self.tree.body:
+            targets, value = assignment_parts(stmt)
+            for target in targets:
+                if isinstance(target, ast.Name) and value is not None:
+                    self.module_values[target.id] = value
+                    if isinstance(value, ast.Dict) and any(
+                        (const_str(k) or "").endswith("-src") for k in value.keys if k is not None
+                    ):
+                        self.facts.append(
+                            {"kind": "csp-candidate", "line": stmt.lineno, "name": target.id, "value": value}
+                        )
+        for fact in self.facts:
+            if fact["kind"] == "csp-candidate":
+                fact["value"] = self.val(fact["value"])
+        for node in assigns:
+            targets, value = assignment_parts(node)
+            if not isinstance(value, ast.Call):
+                continue
+            # the variable a call's result is bound to (csrf = CSRFProtect() -> "csrf")
+            if len(targets) == 1 and isinstance(targets[0], (ast.Name, ast.Attribute)):
+                value._parent_assign = dotted(targets[0])  # type: ignore[attr-defined]
+            callee = last(self.qual(value.func))
+            for target in targets:
+                if not isinstance(target, ast.Name):
+                    continue
+                if callee == "Flask" or callee.endswith("create_app") or callee == "make_app":
+                    self.app_names.add(target.id)
+                elif callee == "Blueprint":
+                    self.blueprint_names.add(target.id)
+                elif callee == "Env" and "environ" in (self.qual(value.func) or "environ"):
+                    self.env_factories.add(target.id)
+
+    def collect_registrations(self, registrations):
+        """Functions registered as after-request hooks by call: app.after_request(add_headers)."""
+        for node in registrations:
+            name = dotted(node.args[0])
+            if not name:
+                continue
+            owner = dotted(node.func.value) or "?"
+            hook = {
+                "owner": owner,
+                "global": node.func.attr == "after_app_request" or self.owner_kind(owner) == "app",
+                "ownerKind": self.owner_kind(owner),
+            }
+            self.hook_functions[name] = hook
+            # the function may live in another module: report the registration itself
+            fact = {"kind": "after-request", "line": node.lineno, "function": name.split(".")[-1], "via": "call"}
+            fact.update(hook)
+            self.facts.append(fact)
+
+    # --- helpers -----------------------------------------------------------------------------
+    def qual(self, node) -> str | None:
+        name = dotted(node)
+        if name is None:
+            return None
+        head, _, rest = name.partition(".")
+        head_plain = head.rstrip("()")
+        if head_plain in self.aliases:
+            resolved = self.aliases[head_plain] + head[len(head_plain):]
+            return resolved + ("." + rest if rest else "")
+        return name
+
+    def owner_kind(self, owner: str) -> str:
+        base = owner.split(".")[-1].rstrip("()")
+        if base in self.app_names or base in ("app", "application") or base.endswith("create_app"):
+            return "app"
+        if base in self.blueprint_names or re.search(r"(^|_)bp$|blueprint", base, re.IGNORECASE):
+            return "blueprint"
+        return "unknown"
+
+    def add(self, kind: str, node, **data):
+        fact = {"kind": kind, "line": getattr(node, "lineno", 1)}
+        fact.update(data)
+        scope = self.function_scope()
+        if scope is not None and "function" not in fact:
+            fact["function"] = scope.name
+        cls = self.class_scope()
+        if cls is not None and "cls" not in fact:
+            fact["cls"] = cls.name
+        if "main" in self.guards:
+            fact["mainGuard"] = True
+        if "dev" in self.guards:
+            fact["devGuard"] = True
+        if scope is None and cls is None:
+            fact["moduleLevel"] = True
+        self.facts.append(fact)
+
+    def function_scope(self):
+        for scope in reversed(self.scopes):
+            if scope.kind == "function":
+                return scope
+        return None
+
+    def class_scope(self):
+        scope = self.scopes[-1]
+        return scope if scope.kind == "class" else None
+
+    def commented(self, lineno: int, first_line: int | None = None) -> bool:
+        """A comment on the line itself, on the line above, or among the decorators above it."""
+        here = lineno - 1
+        if 0 <= here < len(self.lines) and "#" in self.lines[here]:
+            return True
+        start = min(first_line or lineno, lineno) - 2
+        for idx in range(max(start, 0), here):
+            if self.lines[idx].strip().startswith("#"):
+                return True
+        return False
+
+    def is_request(self, node) -> bool:
+        return isinstance(node, ast.Name) and (
+            node.id == "request" or self.aliases.get(node.id, "") in ("flask.request", "request")
+        )
+
+    def expr_tainted(self, node) -> bool:
+        scope = self.function_scope()
+        if scope is not None and not scope.taint_ready:
+            scope.taint_ready = True
+            self.compute_taint(scope.node, scope)
+        tainted = scope.tainted if scope else set()
+        for sub in ast.walk(node):
+            if self.is_request(sub):
+                return True
+            if isinstance(sub, ast.Name) and sub.id in tainted:
+                return True
+        return False
+
+    def val(self, node, depth: int = 0):
+        """A small JSON summary of an expression: enough to judge literals, env lookups and CSPs."""
+        if node is None:
+            return None
+        if depth > MAX_VAL_DEPTH:
+            return {"t": "expr"}
+        if isinstance(node, ast.Constant):
+            value = node.value
+            if isinstance(value, bytes):
+                return {"t": "const", "v": value.decode("latin-1"), "bytes": True}
+            if value is None or isinstance(value, (str, bool, int, float)):
+                return {"t": "const", "v": value}
+            return {"t": "expr"}
+        if isinstance(node, ast.JoinedStr):
+            return {"t": "fstring"}
+        if isinstance(node, ast.Dict):
+            items = {}
+            for key, value in zip(node.keys, node.values):
+                key_str = const_str(key) if key is not None else None
+                if key_str is None:
+                    return {"t": "expr"}
+                items[key_str] = self.val(value, depth + 1)
+            return {"t": "dict", "items": items}
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            return {"t": "list", "items": [self.val(item, depth + 1) for item in node.elts]}
+        env = self.env_lookup(node)
+        if env is not None:
+            return env
+        if isinstance(node, ast.Name):
+            result = {"t": "name", "name": node.id}
+            bound = self.module_values.get(node.id)
+            if bound is not None and bound is not node and depth < 3:
+                result["value"] = self.val(bound, depth + 1)
+            return result
+        if isinstance(node, ast.Attribute):
+            return {"t": "attr", "name": dotted(node) or "?"}
+        if isinstance(node, ast.BoolOp):
+            kind = "or" if isinstance(node.op, ast.Or) else "and"
+            return {"t": kind, "items": [self.val(item, depth + 1) for item in node.values]}
+        if isinstance(node, ast.Call):
+            func = self.qual(node.func) or "?"
+            result = {"t": "call", "func": func}
+            if last(func) == "dict" and not node.args:
+                items = {}
+                for kw in node.keywords:
+                    if kw.arg is None:
+                        return {"t": "expr"}
+                    items[kw.arg] = self.val(kw.value, depth + 1)
+                return {"t": "dict", "items": items}
+            if node.args:
+                result["args"] = [self.val(node.args[0], depth + 1)]
+            return result
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+            return {"t": "concat"}
+        return {"t": "expr"}
+
+    def env_lookup(self, node):
+        """`os.environ.get("X", d)`, `os.getenv`, `os.environ["X"]`, environs and decouple lookups."""
+        if isinstance(node, ast.Subscript):
+            if self.is_environ(node.value) and isinstance(node.ctx, ast.Load):
+                name = const_str(subscript_key(node))
+                if name is not None:
+                    return {"t": "env", "name": name, "required": True, "via": "os.environ[]"}
+            return None
+        if not isinstance(node, ast.Call):
+            return None
+        func = self.qual(node.func) or ""
+        if any(self.is_environ(arg) for arg in node.args):
+            # a helper handed the environment and a variable name: _read_one(os.environ, "SECRET_KEY")
+            for arg in node.args:
+                candidate = const_str(arg)
+                if candidate is not None and ENV_NAME.fullmatch(candidate):
+                    return {"t": "env", "name": candidate, "required": False, "via": "helper:" + func, "fallback": None}
+            return None
+        name = const_str(node.args[0]) if node.args else None
+        if name is None:
+            for kw in node.keywords:
+                if kw.arg in ("key", "var", "name"):
+                    name = const_str(kw.value)
+        if name is None:
+            return None
+        default = None
+        mapping_get = (
+            isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("get", "setdefault")
+            and self.is_environ(node.func.value)
+        )
+        if mapping_get or func in ("os.getenv", "getenv"):
+            if len(node.args) > 1:
+                default = node.args[1]
+            for kw in node.keywords:
+                if kw.arg == "default":
+                    default = kw.value
+            return {
+                "t": "env",
+                "name": name,
+                "required": False,
+                "via": func,
+                "fallback": self.val(default, MAX_VAL_DEPTH - 1) if default is not None else None,
+            }
+        base = func.split(".")[0]
+        if base in self.env_factories or func.startswith("decouple.") or func.startswith("environs."):
+            for kw in node.keywords:
+                if kw.arg == "default":
+                    default = kw.value
+            if default is None and len(node.args) > 1 and func.startswith("decouple."):
+                default = node.args[1]
+            return {
+                "t": "env",
+                "name": name,
+                "required": default is None,
+                "via": func,
+                "fallback": self.val(default, MAX_VAL_DEPTH - 1) if default is not None else None,
+            }
+        return None
+
+    # --- visiting ----------------------------------------------------------------------------
+    def visit_ClassDef(self, node):
+        bases = [self.qual(base) or "?" for base in node.bases]
+        meta_csrf_off = False
+        for stmt in node.body:
+            if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
+                for inner in stmt.body:
+                    targets, value = assignment_parts(inner)
+                    for target in targets:
+                        if isinstance(target, ast.Name) and target.id == "csrf":
+                            if isinstance(value, ast.Constant) and value.value is False:
+                                meta_csrf_off = True
+        self.add("class", node, name=node.name, bases=bases, metaCsrfOff=meta_csrf_off)
+        for deco in node.decorator_list:
+            self.visit(deco)
+        self.scopes.append(Scope("class", node.name, node))
+        for stmt in node.body:
+            self.visit(stmt)
+        self.scopes.pop()
+
+    def visit_FunctionDef(self, node):
+        decorators = []
+        routes = []
+        hook = self.hook_functions.get(node.name)
+        for deco in node.decorator_list:
+            call = deco if isinstance(deco, ast.Call) else None
+            target = deco.func if call else deco
+            name = dotted(target) or ""
+            decorators.append(name)
+            attr = name.split(".")[-1]
+            owner = name.rsplit(".", 1)[0] if "." in name else ""
+            if attr in ("route",) or (attr in ROUTE_SHORTCUTS and owner and call is not None):
+                if attr == "route":
+                    methods = ["GET"]
+                    if call is not None:
+                        for kw in call.keywords:
+                            if kw.arg == "methods":
+                                methods = [str(m).upper() for m in literal_strings(kw.value)] or ["?"]
+                else:
+                    methods = [attr.upper()]
+                rule = const_str(call.args[0]) if call is not None and call.args else None
+                routes.append({"rule": rule, "methods": methods, "owner": owner, "line": deco.lineno})
+            if attr in ("after_request", "after_app_request") and owner:
+                hook = {
+                    "owner": owner,
+                    "global": attr == "after_app_request" or self.owner_kind(owner) == "app",
+                    "ownerKind": self.owner_kind(owner),
+                }
+            if attr == "exempt" and owner:
+                self.add(
+                    "csrf-exempt",
+                    deco,
+                    receiver=owner,
+                    target=node.name,
+                    form="decorator",
+                    commented=self.commented(deco.lineno, node.decorator_list[0].lineno),
+                )
+            self.visit(deco)
+        scope = Scope("function", node.name, node)
+        if routes:
+            params = [a.arg for a in node.args.args + node.args.kwonlyargs if a.arg not in ("self", "cls")]
+            scope.tainted.update(params)
+            for route in routes:
+                fact = {"kind": "route", "line": route["line"], "function": node.name}
+                fact.update({k: v for k, v in route.items() if k != "line"})
+                self.facts.append(fact)
+        if hook is not None:
+            fact = {"kind": "after-request", "line": node.lineno, "function": node.name}
+            fact.update(hook)
+            self.facts.append(fact)
+        self.scopes.append(scope)
+        secret_before = len(self.facts)
+        for stmt in node.body:
+            self.visit(stmt)
+        self.scopes.pop()
+        self.secret_function(node, secret_before, bool(routes), hook)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def compute_taint(self, func, scope: Scope):
+        """Names that (transitively) hold request data inside one function: two passes suffice here."""
+        if not scope.tainted and not self.mentions_request:
+            return
+        for _ in range(2):
+            for node in ast.walk(func):
+                targets, value = assignment_parts(node)
+                if isinstance(node, ast.For):
+                    targets, value = [node.target], node.iter
+                if value is None:
+                    continue
+                if self.expr_tainted_with(value, scope.tainted):
+                    for target in targets:
+                        for name in ast.walk(target):
+                            if isinstance(name, ast.Name):
+                                scope.tainted.add(name.id)
+
+    def expr_tainted_with(self, node, tainted) -> bool:
+        for sub in ast.walk(node):
+            if self.is_request(sub) or (isinstance(sub, ast.Name) and sub.id in tainted):
+                return True
+        return False
+
+    def secret_function(self, node, since: int, is_route: bool, hook):
+        """A function that reads the secret key: does it refuse bad values (raise) and check length?"""
+        if not self.mentions_secret:
+            return
+        reads = any(f["kind"] == "env-lookup" for f in self.facts[since:])
+        params = [a.arg for a in node.args.args + node.args.kwonlyargs]
+        reads = reads or any(p in ENVIRON_NAMES for p in params)
+        mentions = any(
+            f["kind"] == "env-lookup" and SECRET_NAME.search(f["name"]) for f in self.facts[since:]
+        )
+        raises = False
+        length = False
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and SECRET_NAME.search(sub.value):
+                mentions = True
+            elif isinstance(sub, ast.Raise):
+                raises = True
+            elif isinstance(sub, ast.Compare):
+                for part in [sub.left] + list(sub.comparators):
+                    if isinstance(part, ast.Call) and dotted(part.func) == "len":
+                        length = True
+        if mentions and not is_route and not self.is_test_file():
+            self.facts.append(
+                {
+                    "kind": "secret-function",
+                    "line": node.lineno,
+                    "function": node.name,
+                    "readsEnv": reads,
+                    "raises": raises,
+                    "lengthCheck": length,
+                }
+            )
+
+    def visit_For(self, node):
+        self.visit(node.target)
+        self.visit(node.iter)
+        self.loops.append(node.iter)
+        for stmt in node.body:
+            self.visit(stmt)
+        self.loops.pop()
+        for stmt in node.orelse:
+            self.visit(stmt)
+
+    visit_AsyncFor = visit_For
+
+    def allow_list(self):
+        """An exemption made in `for x in ALLOW_LIST:` (or `.items()`/`.keys()`): the list, if literal."""
+        if not self.loops:
+            return None
+        source = self.loops[-1]
+        if isinstance(source, ast.Call) and isinstance(source.func, ast.Attribute) and not source.args:
+            if source.func.attr in ("items", "keys", "values"):
+                source = source.func.value
+        if not isinstance(source, ast.Name):
+            return None
+        bound = self.module_values.get(source.id)
+        if isinstance(bound, ast.Dict):
+            reasons = [const_str(v) for v in bound.values]
+            return {
+                "name": source.id,
+                "line": bound.lineno,
+                "entries": len(bound.keys),
+                "withReasons": sum(1 for r in reasons if r and r.strip()),
+            }
+        if isinstance(bound, (ast.List, ast.Tuple, ast.Set)):
+            return {"name": source.id, "line": bound.lineno, "entries": len(bound.elts), "withReasons": 0}
+        return {"name": source.id, "line": None, "entries": None, "withReasons": 0}
+
+    def visit_If(self, node):
+        guard = None
+        if is_main_guard(node.test):
+            guard = "main"
+        elif self.is_dev_test(node.test):
+            guard = "dev"
+        self.visit(node.test)
+        if guard:
+            self.guards.append(guard)
+        for stmt in node.body:
+            self.visit(stmt)
+        if guard:
+            self.guards.pop()
+        for stmt in node.orelse:
+            self.visit(stmt)
+
+    def is_dev_test(self, test) -> bool:
+        for sub in ast.walk(test):
+            if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+                if re.fullmatch(r"(?i)dev|develop(ment)?|debug|local|test(ing)?", sub.value.strip()):
+                    return True
+            elif isinstance(sub, ast.Name) and DEV_WORDS.search(sub.id):
+                return True
+            elif isinstance(sub, ast.Attribute) and sub.attr in ("debug", "testing", "DEBUG", "TESTING"):
+                return True
+        return False
+
+    def visit_Assign(self, node):
+        self.handle_assignment(node.targets, node.value, node)
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node):
+        if node.value is not None:
+            self.handle_assignment([node.target], node.value, node)
+        self.generic_visit(node)
+
+    def handle_assignment(self, targets, value, node):
+        scope = self.scopes[-1]
+        for target in targets:
+            # KEY = value in a class body or at module level
+            if isinstance(target, ast.Name):
+                if scope.kind in ("class", "module") and target.id in CONFIG_KEYS:
+                    self.add("config-set", node, key=target.id, where=scope.kind, value=self.val(value))
+                if scope.kind == "module" and self.is_gunicorn:
+                    self.add("gunicorn-setting", node, name=target.id, value=self.val(value))
+                if isinstance(value, ast.Call):
+                    callee = last(self.qual(value.func))
+                    if callee in CSRF_CLASSES or callee in HEADER_CLASSES:
+                        pass  # reported by visit_Call with the variable name
+            # x.config["KEY"] = value
+            elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Attribute):
+                key_str = const_str(subscript_key(target))
+                if target.value.attr == "config" and key_str in CONFIG_KEYS:
+                    self.add("config-set", node, key=key_str, where="app.config", value=self.val(value))
+                elif target.value.attr == "headers" and key_str:
+                    self.add("header-set", node, header=key_str, value=self.val(value))
+            # app.secret_key = ..., app.debug = ..., app.jinja_env.autoescape = ...
+            elif isinstance(target, ast.Attribute):
+                if target.attr == "secret_key":
+                    self.add("config-set", node, key="SECRET_KEY", where="attribute", value=self.val(value))
+                elif target.attr == "debug" and self.owner_kind(dotted(target.value) or "") == "app":
+                    self.add("config-set", node, key="DEBUG", where="attribute", value=self.val(value))
+                elif target.attr == "autoescape" and (dotted(target.value) or "").endswith("jinja_env"):
+                    self.add("autoescape", node, source="jinja_env.autoescape", value=self.val(value))
+                elif target.attr == "jinja_options":
+                    self.jinja_options(node, value)
+            if scope.kind == "class" and isinstance(target, ast.Name) and target.id == "jinja_options":
+                self.jinja_options(node, value)
+
+    def jinja_options(self, node, value):
+        summary = self.val(value)
+        if summary and summary.get("t") == "dict" and "autoescape" in summary["items"]:
+            self.add("autoescape", node, source="jinja_options", value=summary["items"]["autoescape"])
+
+    def is_test_file(self) -> bool:
+        base = os.path.basename(self.rel)
+        return base.startswith("test_") or base.endswith("_test.py") or base == "conftest.py"
+
+    def is_environ(self, node) -> bool:
+        """os.environ, or a variable/parameter that conventionally holds it (environ, env)."""
+        qual = self.qual(node)
+        if qual in ("os.environ", "environ"):
+            return True
+        return isinstance(node, ast.Name) and node.id in ENVIRON_NAMES
+
+    def visit_BoolOp(self, node):
+        # os.environ.get("SECRET_KEY") or "dev": the literal is a fallback just like a default
+        if isinstance(node.op, ast.Or):
+            for index, item in enumerate(node.values[:-1]):
+                env = self.env_lookup(item)
+                if env is None:
+                    continue
+                for later in node.values[index + 1:]:
+                    if isinstance(later, ast.Constant) and later.value not in (None, "", b""):
+                        self.add("env-or-fallback", item, name=env["name"], fallback=self.val(later))
+                        break
+        self.generic_visit(node)
+
+    def visit_Subscript(self, node):
+        env = self.env_lookup(node)
+        if env is not None:
+            self.add("env-lookup", node, **{k: v for k, v in env.items() if k != "t"})
+        self.generic_visit(node)
+
+    def visit_Call(self, node):
+        func = self.qual(node.func) or ""
+        name = last(func)
+        env = self.env_lookup(node)
+        if env is not None:
+            self.add("env-lookup", node, **{k: v for k, v in env.items() if k != "t"})
+        kwargs = {kw.arg: self.val(kw.value) for kw in node.keywords if kw.arg}
+        star = [self.val(kw.value) for kw in node.keywords if kw.arg is None]
+        assigned = self.assigned_name(node)
+
+        if name == "Flask":
+            self.add("flask-app", node, var=assigned)
+        elif name == "Blueprint":
+            self.add("blueprint", node, var=assigned)
+        elif name in CSRF_CLASSES or name in HEADER_CLASSES:
+            bound = bool(node.args) or "app" in kwargs
+            self.add("extension", node, ext=name, var=assigned, bound=bound, kwargs=kwargs, star=star)
+        elif isinstance(node.func, ast.Attribute) and node.func.attr == "init_app":
+            receiver = node.func.value
+            receiver_ext = None
+            if isinstance(receiver, ast.Call):
+                receiver_ext = last(self.qual(receiver.func))
+            self.add(
+                "init-app",
+                node,
+                receiver=dotted(receiver) or "?",
+                receiverQual=self.qual(receiver) or "?",
+                receiverExt=receiver_ext,
+                kwargs=kwargs,
+                star=star,
+            )
+        elif isinstance(node.func, ast.Attribute) and node.func.attr == "exempt" and node.args:
+            target = dotted(node.args[0]) or const_str(node.args[0]) or "?"
+            self.add(
+                "csrf-exempt",
+                node,
+                receiver=dotted(node.func.value) or "?",
+                target=target,
+                form="call",
+                commented=self.commented(node.lineno),
+                allowList=self.allow_list(),
+            )
+        elif isinstance(node.func, ast.Attribute) and node.func.attr == "run":
+            self.app_run(node, func, kwargs)
+        elif name == "DebuggedApplication":
+            self.add("debugged-app", node, evalex=kwargs.get("evalex"))
+        elif func in ("waitress.serve", "bjoern.run", "cheroot.wsgi.Server", "gevent.pywsgi.WSGIServer"):
+            self.add("prod-serve", node, server=func.split(".")[0])
+        elif name in ("render_template_string", "Markup", "from_string") or func in (
+            "jinja2.Template",
+            "jinja2.environment.Template",
+        ):
+            self.template_source(node, func, name)
+        elif name == "Environment" and func.startswith("jinja2"):
+            self.add("jinja-env", node, autoescape=kwargs.get("autoescape"))
+        elif isinstance(node.func, ast.Attribute) and node.func.attr in ("update", "from_mapping", "setdefault"):
+            self.config_update(node)
+        elif isinstance(node.func, ast.Attribute) and node.func.attr in (
+            "from_object",
+            "from_pyfile",
+            "from_envvar",
+            "from_prefixed_env",
+            "from_file",
+        ):
+            owner = dotted(node.func.value) or ""
+            if owner.endswith("config"):
+                self.add(
+                    "config-load",
+                    node,
+                    method=node.func.attr,
+                    arg=self.val(node.args[0]) if node.args else None,
+                )
+        if isinstance(node.func, ast.Attribute) and node.func.attr in ("set", "add", "setdefault", "add_header"):
+            owner = node.func.value
+            if isinstance(owner, ast.Attribute) and owner.attr == "headers" and node.args:
+                header = const_str(node.args[0])
+                if header:
+                    value = self.val(node.args[1]) if len(node.args) > 1 else None
+                    self.add("header-set", node, header=header, value=value)
+        if isinstance(node.func, ast.Attribute) and node.func.attr in ("update", "extend"):
+            owner = node.func.value
+            if isinstance(owner, ast.Attribute) and owner.attr == "headers":
+                summary = self.val(node.args[0]) if node.args else {"t": "dict", "items": kwargs}
+                if summary and summary.get("t") == "name":
+                    summary = summary.get("value")
+                if summary and summary.get("t") == "dict":
+                    for header, value in summary["items"].items():
+                        self.add("header-set", node, header=header, value=value)
+        if "meta" in kwargs:
+            meta = kwargs["meta"]
+            if meta and meta.get("t") == "dict":
+                csrf = meta["items"].get("csrf")
+                if csrf and csrf.get("t") == "const" and csrf.get("v") is False:
+                    self.add("form-csrf-off", node, how="meta={'csrf': False}")
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "add_url_rule" and node.args:
+            methods = ["GET"]
+            for kw in node.keywords:
+                if kw.arg == "methods":
+                    methods = [str(m).upper() for m in literal_strings(kw.value)] or ["?"]
+            view = None
+            for kw in node.keywords:
+                if kw.arg == "view_func":
+                    view = dotted(kw.value)
+            if view is None and len(node.args) > 2:
+                view = dotted(node.args[2])
+            self.add(
+                "route",
+                node,
+                rule=const_str(node.args[0]),
+                methods=methods,
+                owner=dotted(node.func.value) or "?",
+                view=view,
+            )
+        if self.is_setup and name == "setup":
+            for kw in node.keywords:
+                if kw.arg == "install_requires":
+                    for item in literal_strings(kw.value):
+                        self.add("setup-requires", kw.value, requirement=item)
+        self.generic_visit(node)
+
+    def assigned_name(self, node):
+        """The variable a call's result is bound to, when the call is the whole right-hand side."""
+        parent = getattr(node, "_parent_assign", None)
+        return parent
+
+    def app_run(self, node, func, kwargs):
+        receiver = node.func.value  # type: ignore[attr-defined]
+        receiver_name = dotted(receiver) or ""
+        qual_receiver = self.qual(receiver) or ""
+        if qual_receiver.split(".")[0].rstrip("()") in NON_APP_RUNNERS:
+            return
+        base = receiver_name.split(".")[-1].rstrip("()")
+        app_like = (
+            base in self.app_names
+            or base in ("app", "application")
+            or "app" in base.lower()
+            or any(k in kwargs for k in ("debug", "use_debugger", "use_reloader", "threaded", "ssl_context"))
+            or (node.args and isinstance(node.args[0], ast.Name) and node.args[0].id in self.app_names)
+        )
+        if not app_like:
+            return
+        self.add(
+            "app-run",
+            node,
+            receiver=receiver_name,
+            debug=kwargs.get("debug"),
+            useDebugger=kwargs.get("use_debugger"),
+            useEvalex=kwargs.get("use_evalex"),
+            host=kwargs.get("host"),
+        )
+
+    def template_source(self, node, func, name):
+        arg = node.args[0] if node.args else None
+        if arg is None:
+            for kw in node.keywords:
+                if kw.arg in ("source", "template_string", "object", "base"):
+                    arg = kw.value
+        if name == "from_string" and not (func.endswith("jinja_env.from_string") or "env" in func.lower()):
+            return
+        kind = "none"
+        if arg is not None:
+            kind = "literal" if isinstance(arg, ast.Constant) else "dynamic"
+        normalized = {
+            "render_template_string": "render_template_string",
+            "Markup": "Markup",
+            "from_string": "from_string",
+        }.get(name, "jinja2.Template")
+        self.add(
+            "template-source",
+            node,
+            func=normalized,
+            arg=kind,
+            tainted=bool(arg is not None and self.expr_tainted(arg)),
+        )
+
+    def config_update(self, node):
+        owner = dotted(node.func.value) or ""  # type: ignore[attr-defined]
+        if not owner.endswith("config"):
+            return
+        method = node.func.attr  # type: ignore[attr-defined]
+        items = {}
+        if method == "setdefault" and len(node.args) == 2:
+            key = const_str(node.args[0])
+            if key:
+                items[key] = node.args[1]
+        else:
+            for arg in node.args:
+                if isinstance(arg, ast.Dict):
+                    for key, value in zip(arg.keys, arg.values):
+                        key_str = const_str(key) if key is not None else None
+                        if key_str:
+                            items[key_str] = value
+            for kw in node.keywords:
+                if kw.arg:
+                    items[kw.arg] = kw.value
+        for key, value in items.items():
+            if key in CONFIG_KEYS:
+                self.add("config-set", value, key=key, where="app.config", value=self.val(value))
+
+
+_INDEX = getattr(ast, "Index", None)
+
+
+def subscript_key(node):
+    key = node.slice
+    if _INDEX is not None and isinstance(key, _INDEX):  # Python 3.8 wraps subscripts in ast.Index
+        key = key.value  # type: ignore[attr-defined]
+    return key
+
+
+def assignment_parts(node):
+    if isinstance(node, ast.Assign):
+        return node.targets, node.value
+    if isinstance(node, ast.AnnAssign):
+        return [node.target], node.value
+    if isinstance(node, ast.AugAssign):
+        return [node.target], node.value
+    if isinstance(node, ast.NamedExpr):
+        return [node.target], node.value
+    return [], None
+
+
+def literal_strings(node):
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return [e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    return []
+
+
+def is_main_guard(test) -> bool:
+    if isinstance(test, ast.Compare) and len(test.comparators) == 1:
+        parts = [test.left, test.comparators[0]]
+        names = [p for p in parts if isinstance(p, ast.Name) and p.id == "__name__"]
+        consts = [p for p in parts if const_str(p) == "__main__"]
+        return bool(names and consts)
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Templates
+
+FORM_OPEN = re.compile(r"<form\b([^>]*)>", re.IGNORECASE)
+FORM_CLOSE = re.compile(r"</form\s*>", re.IGNORECASE)
+METHOD_ATTR = re.compile(r"""\bmethod\s*=\s*["']?\s*([a-zA-Z]+)""", re.IGNORECASE)
+TOKEN_IN_FORM = re.compile(r"csrf_token|hidden_tag|csrf_meta|_csrf|csrf_input")
+DELEGATED_FORM = re.compile(r"{%-?\s*(include|call|import)\b|{{-?\s*[\w.]+\(\s*[\w.]*form", re.IGNORECASE)
+JINJA_COMMENT = re.compile(r"{#.*?#}", re.DOTALL)
+SAFE_FILTER = re.compile(r"\|\s*safe\b")
+EXPR_BLOCK = re.compile(r"({{.*?}}|{%.*?%})", re.DOTALL)
+AUTOESCAPE_OFF = re.compile(r"{%-?\s*autoescape\s+(false|False|0)\s*-?%}")
+FILTER_SAFE_BLOCK = re.compile(r"{%-?\s*filter\s+safe\b")
+TOKEN_CALL = re.compile(r"\b(csrf_token\s*\(|hidden_tag\s*\(|form\.csrf_token\b|csrf_meta_tag\s*\()")
+ALLOW_COMMENT = re.compile(r"{#-?\s*audit:\s*allow\b", re.IGNORECASE)
+
+
+def load_jinja():
+    if os.environ.get("HARDENED_FLASK_AUDIT_NO_JINJA"):
+        return None
+    try:
+        import jinja2  # the interpreter's own jinja2, never the project's (run with python -I)
+        from jinja2 import nodes
+    except Exception:  # noqa: BLE001 - any import problem means "use the fallback"
+        return None
+    env = jinja2.Environment(extensions=["jinja2.ext.i18n", "jinja2.ext.do", "jinja2.ext.loopcontrols"])
+    return (getattr(jinja2, "__version__", "unknown"), env, nodes)
+
+
+def line_of(text: str, index: int) -> int:
+    return text.count("\n", 0, index) + 1
+
+
+def blank_comments(text: str) -> str:
+    """Replace Jinja comments by spaces, keeping newlines so line numbers stay right."""
+    return JINJA_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+
+
+def analyse_template_file(root: str, rel: str, max_bytes: int, jinja):
+    try:
+        data, skip = read_bytes(root, rel, max_bytes)
+    except OSError as exc:
+        return {"path": rel, "skipped": "unreadable: %s" % (exc.strerror or type(exc).__name__), "facts": []}
+    if skip:
+        return {"path": rel, "skipped": skip, "facts": []}
+    text = data.decode("utf-8", errors="replace")
+    lines = text.splitlines()
+    facts = []
+    result = {"path": rel, "facts": facts, "parser": "fallback"}
+    if jinja is not None:
+        _, env, nodes = jinja
+        try:
+            tree = env.parse(text)
+        except Exception as exc:  # TemplateSyntaxError and friends
+            result["error"] = {
+                "line": getattr(exc, "lineno", None) or 1,
+                "message": "template syntax: %s (checked with the fallback scanner)" % getattr(exc, "message", exc),
+            }
+        else:
+            result["parser"] = "jinja2"
+            jinja_facts(tree, nodes, facts, lines)
+    if result["parser"] == "fallback":
+        fallback_facts(text, facts, lines)
+    form_facts(text, facts)
+    html = bool(re.search(r"<(html|body|div|form|p|a|span|script|table)\b", text, re.IGNORECASE))
+    result["html"] = html
+    return result
+
+
+def allowed(lines, lineno: int) -> bool:
+    """`{# audit: allow <reason> #}` on the same line, or alone on the line above, accepts a use."""
+    here = lineno - 1
+    if 0 <= here < len(lines) and ALLOW_COMMENT.search(lines[here]):
+        return True
+    above = lineno - 2
+    if 0 <= above < len(lines):
+        text = lines[above].strip()
+        return bool(ALLOW_COMMENT.match(text)) and text.endswith("#}")
+    return False
+
+
+def jinja_facts(tree, nodes, facts, lines):
+    for node in tree.find_all(nodes.Filter):
+        if node.name != "safe":
+            continue
+        literal = isinstance(node.node, (nodes.Const, nodes.TemplateData))
+        block = node.node is None
+        facts.append(
+            {
+                "kind": "safe-filter",
+                "line": node.lineno,
+                "literal": literal,
+                "block": block,
+                "allowed": allowed(lines, node.lineno),
+            }
+        )
+    for node in tree.find_all((nodes.ScopedEvalContextModifier, nodes.EvalContextModifier)):
+        for option in node.options:
+            if option.key != "autoescape":
+                continue
+            value = option.value
+            if isinstance(value, nodes.Const) and value.value:
+                continue
+            facts.append(
+                {
+                    "kind": "autoescape-off",
+                    "line": node.lineno,
+                    "dynamic": not isinstance(value, nodes.Const),
+                    "allowed": allowed(lines, node.lineno),
+                }
+            )
+    for node in tree.find_all(nodes.Call):
+        callee = node.node
+        name = None
+        if isinstance(callee, nodes.Name):
+            name = callee.name
+        elif isinstance(callee, nodes.Getattr):
+            name = callee.attr
+        if name in ("csrf_token", "hidden_tag", "csrf_meta_tag"):
+            facts.append({"kind": "csrf-token", "line": node.lineno, "via": name})
+        elif name == "Markup":
+            facts.append({"kind": "markup-call", "line": node.lineno, "allowed": allowed(lines, node.lineno)})
+    for node in tree.find_all(nodes.Getattr):
+        if node.attr == "csrf_token" and isinstance(node.node, nodes.Name):
+            facts.append({"kind": "csrf-token", "line": node.lineno, "via": "form.csrf_token"})
+
+
+def fallback_facts(text: str, facts, lines):
+    """No jinja2: find the same constructs with regular expressions on comment-free text."""
+    clean = blank_comments(text)
+    for block in EXPR_BLOCK.finditer(clean):
+        for match in SAFE_FILTER.finditer(block.group(0)):
+            lineno = line_of(clean, block.start() + match.start())
+            before = block.group(0)[: match.start()].strip("{%- ")
+            literal = bool(re.fullmatch(r"""\s*("[^"]*"|'[^']*')\s*""", before))
+            facts.append(
+                {"kind": "safe-filter", "line": lineno, "literal": literal, "block": False, "allowed": allowed(lines, lineno)}
+            )
+    for match in FILTER_SAFE_BLOCK.finditer(clean):
+        lineno = line_of(clean, match.start())
+        facts.append({"kind": "safe-filter", "line": lineno, "literal": False, "block": True, "allowed": allowed(lines, lineno)})
+    for match in AUTOESCAPE_OFF.finditer(clean):
+        lineno = line_of(clean, match.start())
+        facts.append({"kind": "autoescape-off", "line": lineno, "dynamic": False, "allowed": allowed(lines, lineno)})
+    for match in TOKEN_CALL.finditer(clean):
+        facts.append({"kind": "csrf-token", "line": line_of(clean, match.start()), "via": match.group(1).strip("( ")})
+
+
+def form_facts(text: str, facts):
+    """Forms that change state (method post/put/patch/delete) and whether they carry a token."""
+    clean = blank_comments(text)
+    for match in FORM_OPEN.finditer(clean):
+        method = METHOD_ATTR.search(match.group(1))
+        if not method or method.group(1).lower() not in STATE_METHODS:
+            continue
+        close = FORM_CLOSE.search(clean, match.end())
+        body = clean[match.start(): close.start() if close else len(clean)]
+        lineno = line_of(clean, match.start())
+        if TOKEN_IN_FORM.search(body):
+            facts.append({"kind": "form", "line": lineno, "token": True})
+        elif DELEGATED_FORM.search(body):
+            facts.append({"kind": "form", "line": lineno, "token": None})
+        else:
+            facts.append({"kind": "form", "line": lineno, "token": False})
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1152 @@
+// The audit's judgement: facts in, one report per protection out. Pure functions only, so each
+// decision can be unit-tested with hand-written facts.
+import { PROTECTIONS, ruleInfo } from './catalog.js';
+import type {
+  CommandFact,
+  Control,
+  EnvFact,
+  Gap,
+  Location,
+  ProjectFacts,
+  ProtectionId,
+  ProtectionReport,
+  PyFact,
+  Severity,
+  Status,
+  Val,
+} from './model.js';
+
+// ---------------------------------------------------------------------------------------------
+// Status
+
+const RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1 };
+
+/**
+ * The status rule, the same for every protection:
+ * - a critical gap means the protection is defeated: `missing`;
+ * - no gap of medium severity or more: `implemented` (low gaps are notes);
+ * - otherwise `partial` when something is in place, `missing` when nothing is.
+ */
+export function decideStatus(controls: readonly Control[], gaps: readonly Gap[]): Status {
+  if (gaps.some((g) => g.severity === 'critical')) return 'missing';
+  if (!gaps.some((g) => RANK[g.severity] >= RANK.medium)) return 'implemented';
+  return controls.length > 0 ? 'partial' : 'missing';
+}
+
+export function highestSeverity(gaps: readonly Gap[]): Severity | null {
+  let best: Severity | null = null;
+  for (const g of gaps) if (best === null || RANK[g.severity] > RANK[best]) best = g.severity;
+  return best;
+}
+
+function impactText(status: Status, gaps: readonly Gap[], whenDone: string): string {
+  if (status === 'implemented') return whenDone;
+  const open = gaps.filter((g) => RANK[g.severity] >= RANK.medium).length;
+  const worst = highestSeverity(gaps) ?? 'medium';
+  if (status === 'partial') {
+    return `Partly mitigated: ${open} gap(s) remain, the worst ${worst}. Once closed: ${lowerFirst(whenDone)}`;
+  }
+  return `Not mitigated: the threats above are open (worst gap: ${worst}). Once implemented: ${lowerFirst(whenDone)}`;
+}
+
+const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers over facts and values
+
+type Fact = PyFact & { file: string };
+
+const loc = (file: string, line: number): Location => ({ file, line });
+
+function uniqueLocations(locations: Location[]): Location[] {
+  const seen = new Set<string>();
+  const out: Location[] = [];
+  for (const l of locations) {
+    const key = `${l.file}:${l.line}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(l);
+    }
+  }
+  return out.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
+}
+
+/** The literal a value resolves to (through one module-level name), or undefined. */
+export function constOf(v: Val | null | undefined): string | number | boolean | null | undefined {
+  if (!v) return undefined;
+  if (v.t === 'const') return v.v;
+  if (v.t === 'name' && v.value) return constOf(v.value);
+  return undefined;
+}
+
+export function isTruthy(v: Val | null | undefined): boolean {
+  const c = constOf(v);
+  if (typeof c === 'boolean') return c;
+  if (typeof c === 'number') return c !== 0;
+  if (typeof c === 'string') return /^(1|true|yes|on|y|t)$/i.test(c.trim());
+  return false;
+}
+
+export function isFalsy(v: Val | null | undefined): boolean {
+  const c = constOf(v);
+  if (c === null || c === false || c === 0) return true;
+  if (typeof c === 'string') return /^(0|false|no|off|n|f|)$/i.test(c.trim());
+  return false;
+}
+
+/** A literal, non-empty string or bytes value. */
+function literalText(v: Val | null | undefined): string | undefined {
+  const c = constOf(v);
+  return typeof c === 'string' && c.length > 0 ? c : undefined;
+}
+
+export type Role = 'prod' | 'dev' | 'test';
+
+/** Whether a file is test code, development-only code, or code that may run in production. */
+export function fileRole(file: string): Role {
+  const segments = file.split('/');
+  const base = segments[segments.length - 1]!.replace(/\.[^.]+$/, '');
+  const dirs = segments.slice(0, -1);
+  if (dirs.some((d) => /^(tests?|testing|spec)$/i.test(d)) || /^(test_.*|.*_test|conftest|tests?)$/i.test(base)) return 'test';
+  if (/(^|[_.-])(dev|develop|development|local|debug)([_.-]|$)/i.test(base)) return 'dev';
+  return 'prod';
+}
+
+/** A deploy file named for development (docker-compose.dev.yml, Dockerfile.local, compose.override.yaml). */
+export function deployRole(file: string): Role {
+  const base = file.split('/').pop()!;
+  return /(^|[._-])(dev|develop|development|local|test|testing|ci|override|debug)([._-]|$)/i.test(base) && !/^\.env$/.test(base) ? 'dev' : 'prod';
+}
+
+/** A configuration class's role, from its name. */
+export function classRole(name: string): Role | 'base' {
+  if (/test/i.test(name)) return 'test';
+  if (/(dev|local|debug)/i.test(name)) return 'dev';
+  if (/(prod|live|release|deploy|staging|stage)/i.test(name)) return 'prod';
+  return 'base';
+}
+
+interface ClassInfo {
+  name: string;
+  file: string;
+  line: number;
+  bases: string[];
+  keys: Map<string, Fact>;
+}
+
+class Classes {
+  readonly byName = new Map<string, ClassInfo[]>();
+  readonly all: ClassInfo[] = [];
+
+  constructor(facts: readonly Fact[]) {
+    for (const f of facts) {
+      if (f.kind !== 'class') continue;
+      const bases = ((f.bases as string[]) ?? []).map((b) => b.replace(/\(\)$/, '').split('.').pop()!);
+      const info: ClassInfo = { name: f.name as string, file: f.file, line: f.line, bases, keys: new Map() };
+      this.all.push(info);
+      const list = this.byName.get(info.name) ?? [];
+      list.push(info);
+      this.byName.set(info.name, list);
+    }
+    for (const f of facts) {
+      if (f.kind === 'config-set' && f.where === 'class' && f.cls) {
+        const owner = this.byName.get(f.cls)?.find((c) => c.file === f.file);
+        if (owner) owner.keys.set(f.key as string, f);
+      }
+    }
+  }
+
+  /** Classes that configure Flask: they set a known key or are named like a config. */
+  get configClasses(): ClassInfo[] {
+    return this.all.filter((c) => c.keys.size > 0 || /(config|settings)$/i.test(c.name));
+  }
+
+  /** Whether `cls` has `ancestor` among its bases, directly or further up. */
+  inheritsFrom(cls: ClassInfo, ancestor: string, seen = new Set<ClassInfo>()): boolean {
+    if (seen.has(cls)) return false;
+    seen.add(cls);
+    return cls.bases.some((base) => base === ancestor || (this.byName.get(base) ?? []).some((b) => this.inheritsFrom(b, ancestor, seen)));
+  }
+
+  /** The assignment of `key` a class gets, its own or the nearest base's. */
+  effective(cls: ClassInfo, key: string, seen = new Set<ClassInfo>()): Fact | undefined {
+    if (seen.has(cls)) return undefined;
+    seen.add(cls);
+    const own = cls.keys.get(key);
+    if (own) return own;
+    for (const base of cls.bases) {
+      for (const candidate of this.byName.get(base) ?? []) {
+        const found = this.effective(candidate, key, seen);
+        if (found) return found;
+      }
+    }
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands in deploy files
+
+export type CommandClass =
+  | { kind: 'server'; server: string; reload: boolean; publicBind: boolean }
+  | { kind: 'dev-server'; debug: boolean }
+  | { kind: 'python-script'; script: string; module: boolean }
+  | { kind: 'other' };
+
+const SERVERS = new Set(['gunicorn', 'uwsgi', 'waitress-serve', 'uvicorn', 'hypercorn', 'bjoern', 'mod_wsgi-express', 'granian', 'daphne', 'pyuwsgi']);
+const WRAPPERS = new Set(['exec', 'nohup', 'dumb-init', 'tini', '--', 'ddtrace-run', 'opentelemetry-instrument', 'time', 'env']);
+const RUNNERS = new Set(['poetry', 'pipenv', 'uv', 'pdm', 'hatch', 'rye']);
+
+function tokenize(command: string): string[] {
+  return [...command.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!);
+}
+
+/** What each `&&`/`;`-separated part of a start command runs. */
+export function classifyCommand(command: string): CommandClass[] {
+  return command
+    .split(/&&|\|\||;/)
+    .map((part) => classifyPart(part.trim(), 0))
+    .filter((c) => c.kind !== 'other');
+}
+
+function classifyPart(part: string, depth: number): CommandClass {
+  let tokens = tokenize(part);
+  // Leading VAR=value assignments, wrappers and "poetry run"-style runners
+  for (;;) {
+    const first = tokens[0];
+    if (first === undefined) return { kind: 'other' };
+    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(first) || WRAPPERS.has(first)) tokens = tokens.slice(1);
+    else if ((first === 'su-exec' || first === 'gosu') && tokens.length > 2) tokens = tokens.slice(2);
+    else if (first === 'newrelic-admin' && tokens[1] === 'run-program') tokens = tokens.slice(2);
+    else if (RUNNERS.has(first) && tokens[1] === 'run') tokens = tokens.slice(2);
+    else break;
+  }
+  const exe = tokens[0]!.split('/').pop()!;
+  if ((exe === 'sh' || exe === 'bash' || exe === 'dash') && tokens[1] === '-c' && tokens[2] && depth < 2) {
+    const inner = tokens[2].split(/&&|\|\||;/).map((p) => classifyPart(p.trim(), depth + 1));
+    return inner.find((c) => c.kind !== 'other') ?? { kind: 'other' };
+  }
+  let args = tokens.slice(1);
+  let program = exe;
+  if (/^python(\d(\.\d+)?)?$/.test(exe)) {
+    const rest = args.filter((a) => !/^-[uOBEsIS]+$/.test(a));
+    if (rest[0] === '-m' && rest[1]) {
+      program = rest[1];
+      args = rest.slice(2);
+      if (!SERVERS.has(program) && program !== 'flask' && program !== 'waitress') {
+        return { kind: 'python-script', script: program, module: true };
+      }
+    } else if (rest[0] && /\.py$/.test(rest[0])) {
+      return { kind: 'python-script', script: rest[0].replace(/^\.\//, ''), module: false };
+    } else {
+      return { kind: 'other' };
+    }
+  }
+  if (program === 'flask') {
+    if (args.includes('run')) return { kind: 'dev-server', debug: args.includes('--debug') };
+    return { kind: 'other' };
+  }
+  if (SERVERS.has(program) || program === 'waitress') {
+    const text = args.join(' ');
+    const reload = /(^|\s)(--reload|--py-autoreload(=\S+)?|--touch-reload)(\s|$)/.test(text);
+    const publicBind =
+      /(^|\s)(-b|--bind|--host|--http|--http-socket|--listen|--socket)(=|\s+)(0\.0\.0\.0|\[::\]|::|\*|:)/.test(text) ||
+      /(^|\s)(-b|--bind|--listen)(=|\s+):\$?\w+/.test(text);
+    return { kind: 'server', server: program.replace(/-serve$/, ''), reload, publicBind };
+  }
+  return { kind: 'other' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Content-Security-Policy
+
+export type Csp = Map<string, string[]>;
+
+export function parseCspString(text: string): Csp {
+  const csp: Csp = new Map();
+  for (const part of text.split(';')) {
+    const tokens = part.trim().split(/\s+/).filter(Boolean);
+    if (tokens.length > 0) csp.set(tokens[0]!.toLowerCase(), tokens.slice(1));
+  }
+  return csp;
+}
+
+/** A CSP from a Python value: `disabled` (None/False/empty), a policy, or `unknown`. */
+export function cspFromVal(v: Val | null | undefined): Csp | 'disabled' | 'unknown' {
+  if (!v) return 'unknown';
+  if (v.t === 'name') return v.value ? cspFromVal(v.value) : 'unknown';
+  if (v.t === 'const') {
+    if (v.v === null || v.v === false || v.v === '') return 'disabled';
+    return typeof v.v === 'string' ? parseCspString(v.v) : 'unknown';
+  }
+  if (v.t === 'dict') {
+    const csp: Csp = new Map();
+    for (const [key, value] of Object.entries(v.items)) {
+      const c = constOf(value);
+      if (typeof c === 'string') csp.set(key.toLowerCase(), c.split(/\s+/).filter(Boolean));
+      else if (value && value.t === 'list') {
+        csp.set(key.toLowerCase(), value.items.map((i) => constOf(i)).filter((i): i is string => typeof i === 'string'));
+      } else csp.set(key.toLowerCase(), []);
+    }
+    return csp.size === 0 ? 'disabled' : csp;
+  }
+  return 'unknown';
+}
+
+const UNSAFE_SCRIPT = new Set(["'unsafe-inline'", "'unsafe-eval'", '*', 'http:', 'https:', 'data:', "'unsafe-hashes'"]);
+
+/** Problems of a policy: unsafe script sources (high), inline styles (low). */
+export function cspProblems(csp: Csp): { rule: string; severity: Severity; detail: string }[] {
+  const out: { rule: string; severity: Severity; detail: string }[] = [];
+  const scriptDirective = csp.has('script-src') ? 'script-src' : csp.has('default-src') ? 'default-src' : null;
+  if (scriptDirective === null) {
+    out.push({ rule: 'headers/csp-unsafe', severity: 'high', detail: 'the policy has neither script-src nor default-src, so it restricts no scripts' });
+  } else {
+    const bad = csp.get(scriptDirective)!.filter((t) => UNSAFE_SCRIPT.has(t.toLowerCase()));
+    if (bad.length > 0) {
+      out.push({ rule: 'headers/csp-unsafe', severity: 'high', detail: `${scriptDirective} allows ${bad.join(' ')}` });
+    }
+  }
+  const styleDirective = csp.has('style-src') ? 'style-src' : csp.has('default-src') ? 'default-src' : null;
+  if (styleDirective && styleDirective !== scriptDirective && csp.get(styleDirective)!.includes("'unsafe-inline'")) {
+    out.push({ rule: 'headers/csp-unsafe-style', severity: 'low', detail: `${styleDirective} allows 'unsafe-inline'` });
+  } else if (styleDirective === 'style-src' && scriptDirective === 'script-src' && csp.get('style-src')!.includes("'unsafe-inline'")) {
+    out.push({ rule: 'headers/csp-unsafe-style', severity: 'low', detail: "style-src allows 'unsafe-inline'" });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The evaluation context shared by the six protections
+
+class Context {
+  readonly py: Fact[];
+  readonly classes: Classes;
+  readonly pyPaths: Set<string>;
+
+  constructor(readonly facts: ProjectFacts) {
+    this.py = facts.python.flatMap((file) => file.facts.map((f) => ({ ...f, file: file.path })));
+    this.classes = new Classes(this.py);
+    this.pyPaths = new Set(facts.python.map((f) => f.path));
+  }
+
+  kind(kind: string): Fact[] {
+    return this.py.filter((f) => f.kind === kind);
+  }
+
+  /**
+   * Configuration assignments that configure an app: everywhere except inside test functions,
+   * where setting a value is how a test checks a protection (conftest fixtures still count).
+   */
+  configSets(key: string): Fact[] {
+    return this.py.filter(
+      (f) =>
+        f.kind === 'config-set' &&
+        f.key === key &&
+        !(fileRole(f.file) === 'test' && f.function !== undefined && !f.file.endsWith('conftest.py')),
+    );
+  }
+
+  /** Whether a config assignment can take effect in production, and through which class. */
+  inProduction(f: Fact): { prod: boolean; via?: string } {
+    if (fileRole(f.file) !== 'prod' || f.devGuard) return { prod: false };
+    if (f.where !== 'class' || !f.cls) return { prod: true };
+    const role = classRole(f.cls);
+    if (role === 'dev' || role === 'test') return { prod: false };
+    if (role === 'prod') return { prod: true, via: f.cls };
+    const prods = this.classes.configClasses.filter((c) => classRole(c.name) === 'prod');
+    if (prods.length === 0) return { prod: true };
+    for (const p of prods) {
+      const setter = this.classes.effective(p, f.key as string);
+      if (setter && setter.file === f.file && setter.line === f.line) return { prod: true, via: p.name };
+    }
+    // A class no other class builds on may be picked directly (e.g. from a mapping): count it.
+    const inherited = this.classes.all.some((c) => c.name !== f.cls && this.classes.inheritsFrom(c, f.cls!));
+    return { prod: !inherited };
+  }
+
+  /** Start commands from production deploy files (shell scripts they call included). */
+  get commands(): CommandFact[] {
+    return this.facts.deploy.commands.filter((c) => deployRole(c.file) === 'prod');
+  }
+
+  /** Variables set by deploy files that production uses (not .flaskenv, not example files). */
+  deployEnv(): EnvFact[] {
+    const fromGunicorn: EnvFact[] = [];
+    for (const f of this.kind('gunicorn-setting')) {
+      if (f.name !== 'raw_env') continue;
+      const value = f.value as Val | null;
+      const items = value && value.t === 'list' ? value.items : [value];
+      for (const item of items) {
+        const text = constOf(item);
+        if (typeof text === 'string' && text.includes('=')) {
+          const eq = text.indexOf('=');
+          fromGunicorn.push({ file: f.file, line: f.line, source: 'gunicorn', name: text.slice(0, eq), value: text.slice(eq + 1) });
+        }
+      }
+    }
+    const envFiles = new Map(this.facts.deploy.envFiles.map((e) => [e.file, e]));
+    return [
+      ...fromGunicorn,
+      ...this.facts.deploy.env.filter((e) => {
+        if (e.source === 'workflow' || deployRole(e.file) !== 'prod') return false;
+        if (e.source !== 'envfile') return true;
+        const info = envFiles.get(e.file);
+        const base = e.file.split('/').pop()!;
+        if (base === '.flaskenv' || info?.example) return false;
+        return /prod|live/i.test(base) || info?.tracked === true;
+      }),
+    ];
+  }
+
+  pyFileFor(script: string, module: boolean): string | undefined {
+    const wanted = module ? [`${script.replace(/\./g, '/')}.py`, `${script.replace(/\./g, '/')}/__main__.py`] : [script];
+    for (const path of this.pyPaths) {
+      if (wanted.some((w) => path === w || path.endsWith(`/${w}`))) return path;
+    }
+    return undefined;
+  }
+}
+
+class Builder {
+  readonly controls: Control[] = [];
+  readonly gaps: Gap[] = [];
+
+  control(description: string, evidence: Location[] = []): void {
+    this.controls.push({ description, evidence: uniqueLocations(evidence) });
+  }
+
+  gap(ruleId: string, description: string, locations: Location[] = [], severity?: Severity): void {
+    const info = ruleInfo(ruleId);
+    this.gaps.push({ rule: ruleId, severity: severity ?? info.severity, description, fix: info.fix, locations: uniqueLocations(locations) });
+  }
+
+  build(id: ProtectionId): ProtectionReport {
+    const info = PROTECTIONS.find((p) => p.id === id)!;
+    const gaps = [...this.gaps].sort((a, b) => RANK[b.severity] - RANK[a.severity]);
+    const status = decideStatus(this.controls, gaps);
+    return {
+      id,
+      number: info.number,
+      title: info.title,
+      status,
+      mitigationStrategy: info.mitigationStrategy,
+      threats: info.threats,
+      impact: impactText(status, gaps, info.impact),
+      currentlyImplemented: this.controls,
+      missingImplementation: gaps,
+    };
+  }
+}
+
+const here = (f: { file: string; line: number }) => loc(f.file, f.line);
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+// ---------------------------------------------------------------------------------------------
+// 1. Debug off outside development; configs split
+
+const CONFIG_SELECTORS = /^(APP_ENV|APP_ENVIRONMENT|FLASK_CONFIG|FLASK_CONFIGURATION|FLASK_CONFIG_NAME|CONFIG|CONFIG_NAME|APP_CONFIG|APP_SETTINGS|SETTINGS|ENV|ENVIRONMENT|STAGE|FLASK_ENV)$/;
+
+function evaluateDebug(ctx: Context): ProtectionReport {
+  const b = new Builder();
+  let debugOnInProduction = false;
+
+  // Configuration split
+  const configClasses = ctx.classes.configClasses;
+  const prodClasses = configClasses.filter((c) => classRole(c.name) === 'prod');
+  const devTestClasses = configClasses.filter((c) => classRole(c.name) === 'dev' || classRole(c.name) === 'test');
+  const splitFiles = [...ctx.pyPaths].filter((p) => /(^|\/)(config|configs|settings)\//.test(p));
+  const prodFiles = splitFiles.filter((p) => /prod/i.test(p.split('/').pop()!));
+  const devFiles = splitFiles.filter((p) => fileRole(p) !== 'prod');
+  if (prodClasses.length > 0 && devTestClasses.length > 0) {
+    b.control(
+      `Separate configuration classes: ${[...prodClasses, ...devTestClasses].map((c) => c.name).join(', ')}`,
+      [...prodClasses, ...devTestClasses].map(here),
+    );
+  } else if (prodFiles.length > 0 && devFiles.length > 0) {
+    b.control('Separate configuration files per environment', [...prodFiles, ...devFiles].map((f) => loc(f, 1)));
+  } else {
+    const found = configClasses.length > 0 ? ` (found only ${configClasses.map((c) => c.name).join(', ')})` : '';
+    b.gap('debug/no-config-split', `No separate production and development/testing configuration${found}.`, configClasses.map(here));
+  }
+
+  // Selection by the environment, and its default
+  const selectors = ctx
+    .kind('env-lookup')
+    .filter((f) => CONFIG_SELECTORS.test(f.name as string) && fileRole(f.file) === 'prod');
+  const loads = ctx.kind('config-load').filter((f) => f.method === 'from_envvar' || (f.arg as Val | null)?.t === 'env');
+  if (selectors.length > 0 || loads.length > 0) {
+    const names = [...new Set(selectors.map((f) => f.name as string))];
+    b.control(`Configuration chosen by the environment${names.length ? ` (${names.join(', ')})` : ''}`, [...selectors, ...loads].map(here));
+  }
+  const devDefaults = [
+    ...selectors.filter((f) => /dev|local|debug|test/i.test(String(constOf(f.fallback as Val) ?? ''))),
+    ...ctx.kind('env-or-fallback').filter((f) => CONFIG_SELECTORS.test(f.name as string) && /dev|local|debug|test/i.test(String(constOf(f.fallback as Val) ?? ''))),
+  ];
+  if (devDefaults.length > 0) {
+    b.gap('debug/defaults-to-development', 'When the variable is unset, the development (or test) configuration is used.', devDefaults.map(here));
+  }
+
+  // The app loading a development or testing configuration unconditionally
+  for (const f of ctx.kind('config-load')) {
+    if (f.method !== 'from_object' || fileRole(f.file) !== 'prod' || f.devGuard) continue;
+    const arg = f.arg as Val | null;
+    const name = arg?.t === 'const' && typeof arg.v === 'string' ? arg.v : arg?.t === 'name' || arg?.t === 'attr' ? arg.name : '';
+    const cls = name.split('.').pop() ?? '';
+    const role = cls ? classRole(cls) : 'base';
+    if (role === 'dev' || role === 'test') {
+      debugOnInProduction = true;
+      b.gap('debug/dev-config-loaded', `The app always loads ${cls}, whatever the environment.`, [here(f)]);
+    }
+  }
+
+  // DEBUG in configuration
+  const debugOff: Location[] = [];
+  for (const f of ctx.configSets('DEBUG')) {
+    const value = f.value as Val | null;
+    const exposure = ctx.inProduction(f);
+    if (!exposure.prod) continue;
+    if (isTruthy(value)) {
+      debugOnInProduction = true;
+      const where = f.where === 'class' ? `in ${f.cls}${exposure.via && exposure.via !== f.cls ? `, inherited by ${exposure.via}` : ''}` : 'at startup';
+      b.gap('debug/config-debug', `DEBUG is set to True ${where}.`, [here(f)]);
+    } else if (value?.t === 'env' && isTruthy(value.fallback)) {
+      b.gap('debug/debug-default-on', `DEBUG comes from ${value.name}, which defaults to on.`, [here(f)]);
+    } else if (isFalsy(value)) {
+      debugOff.push(here(f));
+    }
+  }
+  for (const f of ctx.kind('env-lookup')) {
+    if (/^(FLASK_)?DEBUG$/.test(f.name as string) && isTruthy(f.fallback as Val) && fileRole(f.file) === 'prod') {
+      b.gap('debug/debug-default-on', `${f.name} defaults to on when unset.`, [here(f)]);
+    }
+  }
+
+  // app.run(debug=True), debugger flags
+  for (const f of ctx.kind('app-run')) {
+    const role = fileRole(f.file);
+    if (isTruthy(f.debug as Val)) {
+      if (role !== 'prod') {
+        b.gap('debug/run-debug', 'app.run(debug=True) in a development-only script.', [here(f)], 'low');
+        continue;
+      }
+      debugOnInProduction = true;
+      const atImport = f.moduleLevel && !f.mainGuard;
+      b.gap(
+        'debug/run-debug',
+        atImport
+          ? 'app.run(debug=True) runs at import time: the interactive debugger starts wherever this module is loaded.'
+          : 'app.run(debug=True) starts the development server with the interactive debugger when the script is run.',
+        [here(f)],
+        atImport ? 'critical' : 'high',
+      );
+    }
+    if (role === 'prod' && (isTruthy(f.useDebugger as Val) || isTruthy(f.useEvalex as Val))) {
+      debugOnInProduction = true;
+      b.gap('debug/debugger-flag', 'app.run() enables the debugger explicitly (use_debugger/use_evalex).', [here(f)]);
+    }
+  }
+  for (const f of ctx.kind('debugged-app')) {
+    if (fileRole(f.file) !== 'prod') continue;
+    debugOnInProduction = true;
+    const evalex = isTruthy(f.evalex as Val);
+    b.gap('debug/debugger-flag', `The app is wrapped in Werkzeug's DebuggedApplication${evalex ? ' with evalex=True (remote console)' : ''}.`, [here(f)], evalex ? 'critical' : 'high');
+  }
+
+  // Deploy files
+  for (const e of ctx.deployEnv()) {
+    if (e.name === 'FLASK_DEBUG' && isTruthy({ t: 'const', v: e.value })) {
+      debugOnInProduction = true;
+      b.gap('debug/deploy-flask-debug', `FLASK_DEBUG=${e.value} in ${e.file}.`, [here(e)]);
+    } else if (e.name === 'FLASK_ENV' && /^dev/i.test(e.value)) {
+      b.gap('debug/flask-env', `FLASK_ENV=${e.value} in ${e.file}.`, [here(e)]);
+    }
+  }
+  for (const c of ctx.commands) {
+    for (const cls of classifyCommand(c.command)) {
+      if (cls.kind === 'dev-server' && cls.debug) {
+        debugOnInProduction = true;
+        b.gap('debug/deploy-flask-debug', `\`flask run --debug\` in ${c.file}.`, [here(c)]);
+      }
+    }
+  }
+
+  if (!debugOnInProduction) {
+    b.control(
+      debugOff.length > 0 ? 'DEBUG = False in the configuration production uses' : 'Debug is not turned on in production code or deploy files',
+      debugOff,
+    );
+  }
+  return b.build('debug');
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Production WSGI server
+
+const SERVER_PACKAGES = new Set(['gunicorn', 'uwsgi', 'pyuwsgi', 'waitress', 'mod-wsgi', 'bjoern', 'cheroot', 'granian', 'meinheld']);
+
+function evaluateServer(ctx: Context): ProtectionReport {
+  const b = new Builder();
+  const deps = ctx.facts.deploy.dependencies.filter((d) => SERVER_PACKAGES.has(d.name));
+  for (const f of ctx.kind('setup-requires')) {
+    const name = String(f.requirement ?? '').toLowerCase().match(/^[a-z0-9][a-z0-9._-]*/)?.[0]?.replace(/[._]/g, '-');
+    if (name && SERVER_PACKAGES.has(name)) deps.push({ file: f.file, line: f.line, name, group: 'main' });
+  }
+  const runtime = deps.filter((d) => d.group === 'main' || /prod|deploy|server|web|wsgi|runtime/i.test(d.group));
+  if (runtime.length > 0) {
+    b.control(`Production server in the dependencies: ${[...new Set(runtime.map((d) => d.name))].join(', ')}`, runtime.map(here));
+  } else if (deps.length > 0) {
+    b.gap('wsgi-server/server-dev-only', `${deps[0]!.name} is only in a development/optional dependency group.`, deps.map(here));
+  } else {
+    b.gap('wsgi-server/no-production-server', 'No gunicorn, uWSGI or waitress in pyproject.toml, requirements*.txt, Pipfile or setup files.');
+  }
+
+  let started = false;
+  for (const c of ctx.commands) {
+    for (const cls of classifyCommand(c.command)) {
+      if (cls.kind === 'server') {
+        started = true;
+        b.control(`${c.file} starts ${cls.server}`, [here(c)]);
+        if (cls.reload) b.gap('wsgi-server/reload', `${cls.server} runs with auto-reload in ${c.file}.`, [here(c)]);
+        if (cls.publicBind) b.gap('wsgi-server/public-bind', `${cls.server} listens on all interfaces in ${c.file}.`, [here(c)]);
+      } else if (cls.kind === 'dev-server') {
+        b.gap('wsgi-server/dev-server-command', `${c.file} runs \`flask run\`, the development server.`, [here(c)]);
+      } else if (cls.kind === 'python-script') {
+        const file = ctx.pyFileFor(cls.script, cls.module);
+        if (!file) continue;
+        const runs = ctx.py.filter((f) => f.file === file && f.kind === 'app-run');
+        const serves = ctx.py.filter((f) => f.file === file && f.kind === 'prod-serve');
+        if (serves.length > 0) {
+          started = true;
+          b.control(`${c.file} runs ${file}, which serves the app with ${String(serves[0]!.server)}`, [here(c), ...serves.map(here)]);
+        } else if (runs.length > 0) {
+          b.gap('wsgi-server/dev-server-command', `${c.file} runs ${file}, which starts the development server (app.run).`, [here(c), ...runs.map(here)]);
+        }
+      }
+    }
+  }
+  const gunicornConf = ctx.kind('gunicorn-setting');
+  const confFiles = [...new Set(gunicornConf.map((f) => f.file))];
+  if (confFiles.length > 0) {
+    started = true;
+    const binds = gunicornConf.filter((f) => f.name === 'bind');
+    b.control(`gunicorn configuration: ${confFiles.join(', ')}`, binds.length > 0 ? binds.map(here) : confFiles.map((f) => loc(f, 1)));
+    for (const f of gunicornConf) {
+      if (f.name === 'reload' && isTruthy(f.value as Val)) b.gap('wsgi-server/reload', 'reload = True in the gunicorn configuration.', [here(f)]);
+      if (f.name === 'bind') {
+        const value = f.value as Val | null;
+        const binds = value?.t === 'list' ? value.items.map(constOf) : [constOf(value)];
+        if (binds.some((v) => typeof v === 'string' && /^(0\.0\.0\.0|\[::\]|::)?:|^0\.0\.0\.0/.test(v) && !v.startsWith('unix:'))) {
+          b.gap('wsgi-server/public-bind', 'gunicorn binds to all interfaces.', [here(f)]);
+        }
+      }
+    }
+  }
+  for (const f of ctx.kind('prod-serve')) {
+    if (fileRole(f.file) === 'prod' && !started) {
+      started = true;
+      b.control(`${f.file} serves the app with ${String(f.server)}`, [here(f)]);
+    }
+  }
+  if (!started) {
+    b.gap('wsgi-server/no-production-command', 'No Procfile, Dockerfile, compose file, systemd unit or gunicorn.conf.py starts a production server.');
+  }
+  for (const f of ctx.kind('app-run')) {
+    if (f.moduleLevel && !f.mainGuard && fileRole(f.file) === 'prod') {
+      b.gap('wsgi-server/module-level-run', 'app.run() is called at import time, outside `if __name__ == "__main__":`.', [here(f)]);
+    }
+  }
+  const proxies = ctx.facts.deploy.nginx.filter((n) => ['proxy_pass', 'uwsgi_pass', 'fastcgi_pass'].includes(n.directive));
+  if (proxies.length > 0) {
+    b.control('nginx proxies requests to the application server', proxies.map(here));
+  } else {
+    b.gap('wsgi-server/no-reverse-proxy', 'No nginx configuration with proxy_pass was found.');
+  }
+  return b.build('wsgi-server');
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Secret key
+
+const SECRET_NAME = /SECRET_KEY/i;
+const PLACEHOLDER = /change|replace|example|placeholder|your|dummy|xxx|todo|secret|insecure|default|^\.{3}$|^<.*>$/i;
+
+function isSecretName(name: string): boolean {
+  return SECRET_NAME.test(name) && !/FALLBACK/i.test(name);
+}
+
+function looksLikeRealKey(value: string): boolean {
+  return value.length >= 32 && /^[A-Za-z0-9+/=_-]+$/.test(value) && !PLACEHOLDER.test(value) && new Set(value).size >= 12;
+}
+
+function evaluateSecret(ctx: Context): ProtectionReport {
+  const b = new Builder();
+
+  // Where the key comes from
+  const lookups = ctx.kind('env-lookup').filter((f) => isSecretName(f.name as string) && fileRole(f.file) === 'prod');
+  const prefixed = ctx.kind('config-load').filter((f) => f.method === 'from_prefixed_env' || f.method === 'from_envvar');
+  const credentials = ctx.facts.deploy.env.filter((e) => e.source === 'systemd' && /^(Load|Set)Credential/.test(e.name) && /secret/i.test(e.value) && e.name !== 'SetCredential');
+  if (lookups.length > 0 || prefixed.length > 0) {
+    const names = [...new Set(lookups.map((f) => f.name as string))];
+    b.control(
+      `SECRET_KEY read from the environment${names.length ? ` (${names.join(', ')})` : ' (app.config.from_prefixed_env / from_envvar)'}`,
+      [...lookups, ...prefixed].map(here),
+    );
+  }
+  if (credentials.length > 0) b.control('The key is handed over as a systemd credential (LoadCredential=)', credentials.map(here));
+
+  // Literal keys, literal fallbacks, per-process random keys
+  let literalInProduction = false;
+  for (const f of ctx.configSets('SECRET_KEY')) {
+    const value = f.value as Val | null;
+    const text = literalText(value);
+    const exposure = ctx.inProduction(f);
+    if (text !== undefined) {
+      if (exposure.prod) {
+        literalInProduction = true;
+        b.gap('secret-key/literal-key', `SECRET_KEY is the literal "${shorten(text)}"${f.cls ? ` in ${f.cls}` : ''}.`, [here(f)]);
+      } else {
+        b.gap('secret-key/test-literal', `A literal SECRET_KEY in ${f.cls ?? f.file} (test/development only).`, [here(f)]);
+      }
+    } else if (value?.t === 'call' && /urandom|token_(hex|bytes|urlsafe)|uuid[14]|random/.test(value.func) && exposure.prod) {
+      b.gap('secret-key/random-per-process', `SECRET_KEY = ${value.func}(...) makes a new key in every process.`, [here(f)]);
+    }
+  }
+  const fallbacks = [
+    ...ctx.kind('env-lookup').filter((f) => isSecretName(f.name as string) && literalText(f.fallback as Val) !== undefined),
+    ...ctx.kind('env-or-fallback').filter((f) => isSecretName(f.name as string) && literalText(f.fallback as Val) !== undefined),
+  ];
+  for (const f of fallbacks) {
+    const text = literalText(f.fallback as Val)!;
+    const dev = fileRole(f.file) !== 'prod' || f.devGuard || (f.cls !== undefined && ['dev', 'test'].includes(classRole(f.cls)));
+    if (dev) b.gap('secret-key/test-literal', `${f.name} falls back to a literal in test/development code.`, [here(f)]);
+    else b.gap('secret-key/literal-fallback', `When ${f.name} is unset, the key silently becomes "${shorten(text)}".`, [here(f)]);
+  }
+
+  // Keys in files
+  const envFiles = new Map(ctx.facts.deploy.envFiles.map((e) => [e.file, e]));
+  let ignoredDevKey: EnvFact | undefined;
+  for (const e of ctx.facts.deploy.env) {
+    if (!isSecretName(e.name) || !e.value || /^\$|\$\{/.test(e.value)) continue;
+    if (e.source === 'envfile') {
+      const info = envFiles.get(e.file);
+      if (info?.example) {
+        if (looksLikeRealKey(e.value)) b.gap('secret-key/example-real-key', `${e.file} holds what looks like a real key.`, [here(e)]);
+      } else if (info?.tracked === true) {
+        b.gap('secret-key/key-in-repo', `${e.name} is committed in ${e.file} (tracked by git).`, [here(e)]);
+      } else if (info && !info.ignored) {
+        b.gap('secret-key/env-not-ignored', `${e.file} holds ${e.name} and no .gitignore excludes it.`, [here(e)]);
+      } else {
+        ignoredDevKey ??= e;
+      }
+    } else if (e.source !== 'workflow') {
+      if (deployRole(e.file) === 'prod') b.gap('secret-key/key-in-repo', `${e.name} is written into ${e.file}.`, [here(e)]);
+      else b.gap('secret-key/test-literal', `${e.name} is written into ${e.file} (development only).`, [here(e)]);
+    }
+  }
+  if (ignoredDevKey) b.control(`The local key lives in ${ignoredDevKey.file}, which git does not track`, [here(ignoredDevKey)]);
+
+  if (lookups.length === 0 && prefixed.length === 0 && credentials.length === 0 && !literalInProduction) {
+    const computed = ctx.configSets('SECRET_KEY').filter((f) => ctx.inProduction(f).prod);
+    const readers = ctx.kind('secret-function').filter((f) => f.readsEnv && fileRole(f.file) === 'prod');
+    if (computed.length > 0 && readers.length > 0) {
+      b.control('SECRET_KEY is loaded at startup by a function that reads the environment', [...computed, ...readers].map(here));
+    } else {
+      b.gap('secret-key/not-from-env', 'No SECRET_KEY (or SECRET_KEY_FILE) is read from the environment.', computed.map(here));
+    }
+  }
+
+  // Rotation
+  const rotation = [
+    ...ctx.configSets('SECRET_KEY_FALLBACKS').filter((f) => fileRole(f.file) === 'prod'),
+    ...ctx.kind('env-lookup').filter((f) => /SECRET_KEY_FALLBACKS/.test(f.name as string) && fileRole(f.file) === 'prod'),
+  ];
+  if (rotation.length > 0) b.control('SECRET_KEY_FALLBACKS configured for key rotation', rotation.map(here));
+  else b.gap('secret-key/no-rotation', 'SECRET_KEY_FALLBACKS is never set, so rotating the key logs every user out.');
+
+  // Refusing bad keys
+  const validators = ctx
+    .kind('secret-function')
+    .filter((f) => f.raises && fileRole(f.file) === 'prod' && (f.readsEnv || /secret|key/i.test(String(f.function))));
+  if (validators.length > 0) {
+    b.control('Startup refuses a missing or weak key (raises an exception)', validators.map(here));
+  } else if (!literalInProduction) {
+    const required = lookups.filter((f) => f.required);
+    b.gap(
+      'secret-key/no-validation',
+      required.length > 0
+        ? 'os.environ["SECRET_KEY"] refuses a missing key, but nothing refuses a short or placeholder one.'
+        : 'Nothing refuses to start production with a missing, short or placeholder key.',
+      required.map(here),
+    );
+  }
+  return b.build('secret-key');
+}
+
+function shorten(text: string): string {
+  return text.length > 12 ? `${text.slice(0, 4)}…(${text.length} chars)` : text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. CSRF
+
+const CSRF_EXTENSIONS = new Set(['CSRFProtect', 'CsrfProtect', 'SeaSurf']);
+const tail = (name: unknown) => String(name ?? '').replace(/\(\)$/, '').split('.').pop()!;
+
+interface Extension {
+  ext: string;
+  instances: Fact[];
+  bindings: Fact[];
+  /** Keyword arguments from the constructor and init_app together. */
+  kwargs: Record<string, Val | null>;
+  vars: Set<string>;
+}
+
+function extensionsOf(ctx: Context, names: ReadonlySet<string>): Extension[] {
+  const out = new Map<string, Extension>();
+  const get = (ext: string) => {
+    let e = out.get(ext);
+    if (!e) {
+      e = { ext, instances: [], bindings: [], kwargs: {}, vars: new Set() };
+      out.set(ext, e);
+    }
+    return e;
+  };
+  const mergeKwargs = (e: Extension, f: Fact) => {
+    for (const star of (f.star as (Val | null)[]) ?? []) {
+      const dict = star?.t === 'name' ? star.value : star;
+      if (dict?.t === 'dict') Object.assign(e.kwargs, dict.items);
+    }
+    Object.assign(e.kwargs, (f.kwargs as Record<string, Val | null>) ?? {});
+  };
+  for (const f of ctx.kind('extension')) {
+    if (!names.has(f.ext as string)) continue;
+    const e = get(f.ext as string);
+    e.instances.push(f);
+    if (f.var) e.vars.add(tail(f.var));
+    if (f.bound) e.bindings.push(f);
+    mergeKwargs(e, f);
+  }
+  for (const f of ctx.kind('init-app')) {
+    const direct = f.receiverExt as string | null;
+    if (direct && names.has(direct)) {
+      const e = get(direct);
+      e.bindings.push(f);
+      mergeKwargs(e, f);
+      continue;
+    }
+    for (const e of out.values()) {
+      if (e.vars.has(tail(f.receiver))) {
+        e.bindings.push(f);
+        mergeKwargs(e, f);
+      }
+    }
+  }
+  return [...out.values()];
+}
+
+function evaluateCsrf(ctx: Context): ProtectionReport {
+  const b = new Builder();
+  const extensions = extensionsOf(ctx, CSRF_EXTENSIONS);
+  const bound = extensions.filter((e) => e.bindings.length > 0);
+  const csrfVars = new Set(extensions.flatMap((e) => [...e.vars]));
+  const stateRoutes = ctx
+    .kind('route')
+    .filter((f) => ((f.methods as string[]) ?? []).some((m) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(m)) && fileRole(f.file) === 'prod');
+
+  if (bound.length > 0) {
+    b.control(`${bound.map((e) => e.ext).join(', ')} checks every state-changing request`, bound.flatMap((e) => [...e.instances, ...e.bindings]).map(here));
+  } else if (extensions.length > 0) {
+    b.gap('csrf/unbound', `${extensions[0]!.ext}() is created but never bound to the app (no init_app(app)).`, extensions.flatMap((e) => e.instances).map(here));
+  } else {
+    const forms = ctx.kind('class').filter((f) => ((f.bases as string[]) ?? []).some((base) => /(^|\.)(FlaskForm|Form)$/.test(base) && /wtf|FlaskForm/.test(base)));
+    if (forms.length > 0) {
+      b.control('Forms subclass FlaskForm, which checks a CSRF token for those forms only', forms.map(here));
+    }
+    const routes = stateRoutes.length > 0 ? ` ${plural(stateRoutes.length, 'state-changing route')} ${stateRoutes.length === 1 ? 'accepts' : 'accept'} requests from any site.` : '';
+    b.gap('csrf/no-global-protection', `No CSRFProtect (or SeaSurf) on the app.${routes}`, stateRoutes.map(here), stateRoutes.length > 0 ? 'high' : 'medium');
+  }
+
+  for (const f of [...ctx.configSets('WTF_CSRF_ENABLED'), ...ctx.configSets('WTF_CSRF_CHECK_DEFAULT')]) {
+    if (f.key === 'WTF_CSRF_ENABLED' && isFalsy(f.value as Val)) {
+      if (ctx.inProduction(f).prod) b.gap('csrf/disabled', `WTF_CSRF_ENABLED = False${f.cls ? ` in ${f.cls}` : ''} turns every check off.`, [here(f)]);
+      else b.gap('csrf/disabled-in-tests', `WTF_CSRF_ENABLED = False in ${f.cls ?? f.file}.`, [here(f)]);
+    } else if (f.key === 'WTF_CSRF_CHECK_DEFAULT' && isFalsy(f.value as Val) && ctx.inProduction(f).prod) {
+      b.gap('csrf/check-default-off', 'WTF_CSRF_CHECK_DEFAULT = False: only views decorated with @csrf.protect are checked.', [here(f)]);
+    }
+  }
+
+  // Exemptions
+  const blueprintVars = new Set(ctx.kind('blueprint').map((f) => tail(f.var)).filter(Boolean));
+  const allowLists = new Map<string, { name: string; file: string; line: number; entries: number | null }>();
+  for (const f of ctx.kind('csrf-exempt')) {
+    const receiver = tail(f.receiver);
+    if (!csrfVars.has(receiver) && !/csrf|seasurf/i.test(receiver)) continue;
+    if (fileRole(f.file) !== 'prod') continue;
+    const allow = f.allowList as { name: string; line: number | null; entries: number | null; withReasons: number } | null;
+    if (allow) {
+      const at = allow.line ?? f.line;
+      allowLists.set(`${f.file}:${allow.name}`, { name: allow.name, file: f.file, line: at, entries: allow.entries });
+      if (allow.entries !== null && allow.entries > 0) {
+        const documented = allow.withReasons === allow.entries;
+        b.gap('csrf/exempt', `${plural(allow.entries, 'endpoint')} exempt through ${allow.name}${documented ? ', each with a reason' : ' without reasons'}.`, [loc(f.file, at), here(f)], documented ? 'low' : 'medium');
+      }
+      continue;
+    }
+    const target = String(f.target);
+    const isBlueprint = blueprintVars.has(tail(target)) || /(^|_)bp$|blueprint/i.test(tail(target));
+    const commented = Boolean(f.commented);
+    if (isBlueprint) {
+      b.gap('csrf/exempt-blueprint', `The blueprint ${target} is exempt from CSRF checks.`, [here(f)], commented ? 'medium' : 'high');
+    } else {
+      b.gap('csrf/exempt', `The view ${target} is exempt from CSRF checks${commented ? ' (with a comment)' : ''}.`, [here(f)], commented ? 'low' : 'medium');
+    }
+  }
+  for (const list of allowLists.values()) {
+    if (list.entries === 0) b.control(`Exemptions only through the allow-list ${list.name} (empty)`, [loc(list.file, list.line)]);
+  }
+
+  // Forms
+  for (const f of ctx.kind('class')) {
+    if (f.metaCsrfOff) b.gap('csrf/form-meta-off', `${String(f.name)} sets Meta.csrf = False.`, [here(f)]);
+  }
+  for (const f of ctx.kind('form-csrf-off')) b.gap('csrf/form-meta-off', `A form is created with ${String(f.how)}.`, [here(f)]);
+  const withToken: Location[] = [];
+  for (const t of ctx.facts.templates) {
+    for (const f of t.facts) {
+      if (f.kind === 'form' && f.token === false) b.gap('csrf/form-without-token', `A form in ${t.path} posts without csrf_token().`, [loc(t.path, f.line)]);
+      if (f.kind === 'form' && f.token === true) withToken.push(loc(t.path, f.line));
+    }
+  }
+  if (withToken.length > 0) b.control(`State-changing forms carry csrf_token() (${plural(withToken.length, 'form')})`, withToken);
+  const meta = ctx.facts.templates.flatMap((t) => t.facts.filter((f) => f.kind === 'csrf-token').map((f) => loc(t.path, f.line)));
+  const js = ctx.facts.deploy.js;
+  const jsWithToken = js.filter((j) => j.token);
+  if (jsWithToken.length > 0) b.control('fetch/XHR calls send the X-CSRFToken header', [...jsWithToken.map(here), ...meta.filter((m) => !withToken.some((w) => w.file === m.file))]);
+  for (const j of js.filter((x) => !x.token)) b.gap('csrf/xhr-without-token', `A state-changing request in ${j.file} sends no CSRF token.`, [here(j)]);
+  return b.build('csrf');
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Safe templating
+
+const AUTOESCAPED_EXT = /\.(html?|xml|xhtml|svg)$/i;
+
+function evaluateTemplating(ctx: Context): ProtectionReport {
+  const b = new Builder();
+  const allowList = ctx.facts.deploy.templateAllowList;
+  const allowEntry = (path: string, rule: string) =>
+    allowList.find((a) => a.rule === rule && (path === a.template || path.endsWith(`/templates/${a.template}`) || path.endsWith(`/${a.template}`)));
+
+  let disabled = false;
+  for (const f of ctx.kind('autoescape')) {
+    if (fileRole(f.file) !== 'prod') continue;
+    const value = f.value as Val | null;
+    if (isFalsy(value)) {
+      disabled = true;
+      b.gap('templating/autoescape-disabled', `Autoescaping is switched off (${String(f.source)} = False).`, [here(f)]);
+    }
+  }
+  for (const f of ctx.kind('jinja-env')) {
+    if (fileRole(f.file) !== 'prod') continue;
+    const value = f.autoescape as Val | null;
+    if (!value || isFalsy(value)) b.gap('templating/unescaped-environment', 'jinja2.Environment() is created without autoescaping.', [here(f)]);
+  }
+  const apps = ctx.kind('flask-app').filter((f) => fileRole(f.file) === 'prod');
+  if (!disabled) {
+    b.control('Jinja autoescaping on (Flask\'s default for .html, .htm, .xml, .xhtml and .svg templates)', apps.map(here));
+  }
+  const audits = ctx.facts.python.filter((p) => (p.imports ?? []).some((i) => i === 'jinja2.nodes') && fileRole(p.path) === 'prod');
+  if (audits.length > 0) b.control('A template audit walks the Jinja syntax tree', audits.map((p) => loc(p.path, 1)));
+  if (allowList.length > 0) b.control(`Template exceptions are allow-listed with reasons (${plural(allowList.length, 'entry')})`, allowList.map(here));
+
+  for (const f of ctx.kind('template-source')) {
+    const role = fileRole(f.file);
+    if (role === 'test') continue;
+    const func = String(f.func);
+    if (func === 'Markup') {
+      if (f.tainted) b.gap('templating/markup', 'Markup() wraps request data, which is then never escaped (XSS).', [here(f)], 'high');
+      else if (f.arg === 'dynamic') b.gap('templating/markup', 'Markup() marks a computed string as safe HTML.', [here(f)]);
+      else if (f.arg === 'literal') b.gap('templating/markup', 'Markup() around a literal.', [here(f)], 'low');
+      continue;
+    }
+    if (f.arg !== 'dynamic') continue;
+    if (f.tainted) b.gap('templating/ssti', `${func}() renders a template built from request data: server-side template injection.`, [here(f)]);
+    else b.gap('templating/dynamic-template', `${func}() renders a template built at run time.`, [here(f)]);
+  }
+
+  for (const t of ctx.facts.templates) {
+    for (const f of t.facts) {
+      const listed = (rule: string) => f.allowed || allowEntry(t.path, rule) !== undefined;
+      if (f.kind === 'safe-filter') {
+        if (listed('safe-filter')) b.gap('templating/safe-filter', `|safe in ${t.path}, allow-listed.`, [loc(t.path, f.line)], 'low');
+        else if (f.literal) b.gap('templating/safe-filter', `|safe on a literal in ${t.path}.`, [loc(t.path, f.line)], 'low');
+        else b.gap('templating/safe-filter', `${f.block ? '{% filter safe %}' : '|safe'} in ${t.path} outputs a value without escaping.`, [loc(t.path, f.line)]);
+      } else if (f.kind === 'autoescape-off') {
+        if (listed('autoescape-off')) b.gap('templating/autoescape-off', `{% autoescape false %} in ${t.path}, allow-listed.`, [loc(t.path, f.line)], 'low');
+        else b.gap('templating/autoescape-off', `{% autoescape ${f.dynamic ? '<expression>' : 'false'} %} in ${t.path}.`, [loc(t.path, f.line)]);
+      } else if (f.kind === 'markup-call') {
+        if (!listed('markup')) b.gap('templating/markup', `Markup() called in ${t.path}.`, [loc(t.path, f.line)]);
+      }
+    }
+    if (t.html && !AUTOESCAPED_EXT.test(t.path) && !/\.txt$/i.test(t.path) && !allowEntry(t.path, 'not-autoescaped')) {
+      b.gap('templating/not-autoescaped', `${t.path} holds HTML, but Flask does not autoescape its file type.`, [loc(t.path, 1)]);
+    }
+  }
+  return b.build('templating');
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. Security headers
+
+const ONE_YEAR = 31_536_000;
+
+function evaluateHeaders(ctx: Context): ProtectionReport {
+  const b = new Builder();
+  const covered = new Set<string>();
+  let cspSeen = false;
+
+  // Flask-Talisman
+  const talismans = extensionsOf(ctx, new Set(['Talisman']));
+  const bound = talismans.filter((t) => t.bindings.length > 0);
+  for (const t of bound) {
+    const evidence = [...t.instances, ...t.bindings].map(here);
+    b.control('Flask-Talisman adds security headers to every response', evidence);
+    const anchor = t.bindings[0]!;
+    const kw = t.kwargs;
+    // CSP
+    if (!('content_security_policy' in kw)) {
+      cspSeen = true;
+      covered.add('content-security-policy');
+      b.control("Talisman's default Content-Security-Policy (default-src 'self')", [here(anchor)]);
+    } else {
+      let csp = cspFromVal(kw.content_security_policy);
+      let where = here(anchor);
+      if (csp === 'unknown') {
+        const candidates = ctx.kind('csp-candidate').filter((c) => c.file === anchor.file);
+        const candidate = candidates[0] ?? ctx.kind('csp-candidate')[0];
+        if (candidate) {
+          csp = cspFromVal(candidate.value as Val);
+          where = here(candidate);
+        }
+      }
+      if (csp === 'disabled') {
+        b.gap('headers/no-csp', 'Talisman is configured with no Content-Security-Policy.', [here(anchor)]);
+      } else {
+        cspSeen = true;
+        covered.add('content-security-policy');
+        if (csp === 'unknown') {
+          b.control('Content-Security-Policy set through Talisman (computed at run time; not checked)', [here(anchor)]);
+        } else {
+          const problems = cspProblems(csp);
+          for (const p of problems) b.gap(p.rule, `Content-Security-Policy: ${p.detail}.`, [where], p.severity);
+          if (!problems.some((p) => p.severity === 'high')) {
+            const nonce = constOf(kw.content_security_policy_nonce_in as Val) ?? (kw.content_security_policy_nonce_in?.t === 'list' ? 'list' : undefined);
+            b.control(`Strict Content-Security-Policy${nonce !== undefined ? ' with per-request script nonces' : ''}`, [where]);
+          }
+        }
+      }
+    }
+    // HSTS
+    if (isFalsy(kw.strict_transport_security)) {
+      b.gap('headers/no-hsts', 'Talisman is configured with strict_transport_security=False.', [here(anchor)]);
+    } else {
+      covered.add('strict-transport-security');
+      const maxAge = constOf(kw.strict_transport_security_max_age);
+      if (typeof maxAge === 'number' && maxAge < ONE_YEAR) {
+        b.gap('headers/short-hsts', `HSTS max-age is ${maxAge} seconds.`, [here(anchor)]);
+      }
+      b.control('Strict-Transport-Security (Talisman)', [here(anchor)]);
+    }
+    if (!('frame_options' in kw) || !isFalsy(kw.frame_options)) covered.add('x-frame-options');
+    if (!('x_content_type_options' in kw) || !isFalsy(kw.x_content_type_options)) covered.add('x-content-type-options');
+  }
+  for (const t of talismans.filter((x) => x.bindings.length === 0)) {
+    b.gap('headers/talisman-unbound', 'Talisman() is created but never bound to the app.', t.instances.map(here));
+  }
+
+  // Headers set by hand
+  const hooks = new Map<string, Fact>();
+  const registeredByCall = new Map<string, Fact>();
+  for (const f of ctx.kind('after-request')) {
+    if (f.via === 'call') registeredByCall.set(String(f.function), f);
+    else hooks.set(`${f.file}#${f.function}`, f);
+  }
+  const views = new Set(ctx.kind('route').map((f) => `${f.file}#${f.function}`));
+  const global: Fact[] = [];
+  const blueprint: Fact[] = [];
+  const perView: Fact[] = [];
+  for (const f of ctx.kind('header-set')) {
+    if (fileRole(f.file) !== 'prod') continue;
+    const key = `${f.file}#${f.function}`;
+    const hook = hooks.get(key) ?? (views.has(key) ? undefined : registeredByCall.get(String(f.function)));
+    if (hook) (hook.global ? global : blueprint).push(f);
+    else if (views.has(key)) perView.push(f);
+  }
+  const names = (list: Fact[]) => [...new Set(list.map((f) => String(f.header)))];
+  if (global.length > 0) {
+    b.control(`An after_request hook sets ${names(global).join(', ')} on every response`, global.map(here));
+    for (const f of global) {
+      const name = String(f.header).toLowerCase();
+      covered.add(name);
+      if (name === 'content-security-policy') {
+        cspSeen = true;
+        const text = constOf(f.value as Val);
+        if (typeof text === 'string') for (const p of cspProblems(parseCspString(text))) b.gap(p.rule, `Content-Security-Policy: ${p.detail}.`, [here(f)], p.severity);
+      }
+    }
+  }
+  if (blueprint.length > 0) {
+    b.gap('headers/blueprint-only', `${names(blueprint).join(', ')} set by a blueprint's after_request hook only.`, blueprint.map(here));
+  }
+  if (perView.length > 0) {
+    const viewCount = new Set(perView.map((f) => `${f.file}#${f.function}`)).size;
+    b.control(`${names(perView).join(', ')} set by hand in ${plural(viewCount, 'view')}`, perView.map(here));
+    b.gap('headers/per-route-only', `${names(perView).join(', ')} set by hand in ${plural(viewCount, 'view')} only.`, perView.map(here));
+  }
+
+  // nginx
+  const added = ctx.facts.deploy.nginx.filter((n) => n.directive === 'add_header' && n.args.length >= 2);
+  if (added.length > 0) {
+    b.control(`nginx adds ${[...new Set(added.map((n) => n.args[0]!))].join(', ')}`, added.map(here));
+    for (const n of added) {
+      const name = n.args[0]!.toLowerCase();
+      covered.add(name);
+      if (name === 'content-security-policy') {
+        cspSeen = true;
+        if (!n.args[1]!.includes('$')) for (const p of cspProblems(parseCspString(n.args[1]!))) b.gap(p.rule, `Content-Security-Policy (nginx): ${p.detail}.`, [here(n)], p.severity);
+      }
+      if (name === 'strict-transport-security') {
+        const m = /max-age=(\d+)/.exec(n.args[1]!);
+        if (m && Number(m[1]) < ONE_YEAR) b.gap('headers/short-hsts', `HSTS max-age is ${m[1]} seconds (nginx).`, [here(n)]);
+      }
+    }
+  }
+
+  const everywhere = bound.length > 0 || global.length > 0 || added.length > 0;
+  const somewhere = new Set([...covered, ...[...perView, ...blueprint].map((f) => String(f.header).toLowerCase())]);
+  if (!everywhere && perView.length === 0 && blueprint.length === 0) {
+    b.gap('headers/no-headers', 'No Flask-Talisman, no after_request hook and no proxy configuration sets security headers.');
+  } else {
+    if (!cspSeen && !somewhere.has('content-security-policy') && !b.gaps.some((g) => g.rule === 'headers/no-csp')) {
+      b.gap('headers/no-csp', 'No Content-Security-Policy is sent.');
+    }
+    if (!somewhere.has('strict-transport-security') && !b.gaps.some((g) => g.rule === 'headers/no-hsts')) {
+      b.gap('headers/no-hsts', 'No Strict-Transport-Security header is sent.');
+    }
+    if (everywhere) {
+      const missing = [covered.has('x-frame-options') ? null : 'X-Frame-Options', covered.has('x-content-type-options') ? null : 'X-Content-Type-Options'];
+      const names = missing.filter(Boolean);
+      if (names.length > 0) b.gap('headers/missing-header', `${names.join(' and ')} not sent.`);
+    }
+  }
+  return b.build('headers');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** The six protections, in DESIGN.md order. */
+export function evaluate(facts: ProjectFacts): ProtectionReport[] {
+  const ctx = new Context(facts);
+  return [evaluateDebug(ctx), evaluateServer(ctx), evaluateSecret(ctx), evaluateCsrf(ctx), evaluateTemplating(ctx), evaluateHeaders(ctx)];
+}
