@@ -79,6 +79,22 @@ describe('hardened-flask', () => {
     expect(readdirSync(dir)).toContain('pyproject.toml');
   });
 
+  it('keeps the project and prints the retry command when an install step fails', async () => {
+    // A python3 that fails stands in for a broken interpreter; git init still runs for real.
+    const fakeBin = join(tmp.dir, 'fake-bin');
+    mkdirSync(fakeBin);
+    writeFileSync(join(fakeBin, 'python3'), '#!/bin/sh\necho "no venv module here" >&2\nexit 1\n', { mode: 0o755 });
+    const result = await runCommand('node', [CLI, 'new', 'install-fails', '--yes'], {
+      cwd: tmp.dir,
+      env: { ...process.env, PATH: `${fakeBin}:${process.env.PATH}` },
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout + result.stderr).toMatch(/\[1\/3\] git init/);
+    expect(result.stderr).toMatch(/install step "create .venv" failed \(no venv module here\); the project is in place, retry with: cd \S+install-fails && python3 -m venv .venv && .venv\/bin\/pip install/);
+    expect(existsSync(join(tmp.dir, 'install-fails', 'pyproject.toml'))).toBe(true);
+    expect(existsSync(join(tmp.dir, 'install-fails', '.git'))).toBe(true);
+  });
+
   it('writes the same bytes from the bundle as from the modules', async () => {
     expect(existsSync(join(REPO_ROOT, 'dist', 'bundle', 'new-command.js')), 'npm run build makes the bundle').toBe(true);
     const trees = [];
