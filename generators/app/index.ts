@@ -71,8 +71,10 @@ export default class AppGenerator extends Generator {
     refuseNonEmptyTarget(this.target, Boolean(this.opts.force));
     this.staging = createStagingDir(this.target);
     this.destinationRoot(this.staging);
-    // Log "create pyproject.toml", not the hidden staging folder's name.
-    this.env.logCwd = this.staging;
+    // Log "create pyproject.toml", not the hidden staging folder's name: the conflicter reports
+    // paths relative to the cwd it was given when the run started.
+    const conflicter = (this.env as unknown as { conflicterOptions?: { cwd?: string } }).conflicterOptions;
+    if (conflicter) conflicter.cwd = this.staging;
     this.planned = planFiles(PROJECT_FILES, answers);
   }
 

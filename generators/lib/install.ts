@@ -21,8 +21,11 @@ export function installSteps(python = 'python3'): InstallStep[] {
   ];
 }
 
+/** Quotes a word for POSIX shells when it holds anything a shell would expand (`.[dev]` globs in zsh). */
+export const shellWord = (word: string): string => (/^[\w./=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
+
 export const retryHint = (dir: string, steps: InstallStep[]): string =>
-  `cd ${dir} && ${steps.map((step) => [step.command, ...step.args].join(' ')).join(' && ')}`;
+  `cd ${shellWord(dir)} && ${steps.map((step) => [step.command, ...step.args].map(shellWord).join(' ')).join(' && ')}`;
 
 export async function installProject(dir: string, log: (line: string) => void): Promise<void> {
   const { execa } = await import('execa');

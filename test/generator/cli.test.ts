@@ -90,7 +90,7 @@ describe('hardened-flask', () => {
     });
     expect(result.exitCode).toBe(1);
     expect(result.stdout + result.stderr).toMatch(/\[1\/3\] git init/);
-    expect(result.stderr).toMatch(/install step "create .venv" failed \(no venv module here\); the project is in place, retry with: cd \S+install-fails && python3 -m venv .venv && .venv\/bin\/pip install/);
+    expect(result.stderr).toMatch(/install step "create .venv" failed \(no venv module here\); the project is in place, retry with: cd \S+install-fails && python3 -m venv .venv && .venv\/bin\/pip install .* -e '\.\[dev\]'$/m);
     expect(existsSync(join(tmp.dir, 'install-fails', 'pyproject.toml'))).toBe(true);
     expect(existsSync(join(tmp.dir, 'install-fails', '.git'))).toBe(true);
   });
