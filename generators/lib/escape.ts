@@ -47,16 +47,19 @@ export function yamlStr(text: string): string {
 }
 
 /**
- * Markdown inline text: every character CommonMark could read as syntax is backslash-escaped,
- * and HTML-significant characters become entities, so the text renders as written.
+ * Markdown inline text: characters CommonMark (and GFM tables/strikethrough) could read as
+ * syntax anywhere are backslash-escaped, HTML-significant ones become entities, and a start
+ * that would open a block (heading, list, quote) is escaped too. Plain prose stays readable.
  */
 export function mdText(text: string): string {
   return text
-    .replace(/[\\`*_{}[\]()#+\-.!|~^]/g, (ch) => `\\${ch}`)
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/[\\`*_[\]|~]/g, (ch) => `\\${ch}`)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/[\r\n]+/g, ' ');
+    .replace(/^(\s*)([#+=-])/, '$1\\$2')
+    .replace(/^(\s*\d+)([.)])/, '$1\\$2');
 }
 
 /**

@@ -37,9 +37,19 @@ describe('yamlStr', () => {
 
 describe('mdText', () => {
   it('neutralises Markdown and HTML syntax', () => {
-    expect(mdText('*bold* <script> [x](y) a_b')).toBe('\\*bold\\* &lt;script&gt; \\[x\\]\\(y\\) a\\_b');
+    expect(mdText('*bold* <script> [x](y) a_b')).toBe('\\*bold\\* &lt;script&gt; \\[x\\](y) a\\_b');
     expect(mdText('a\nb')).toBe('a b');
     expect(mdText('<% x %>')).toBe('&lt;% x %&gt;');
+    expect(mdText('`code` ~~gone~~ a|b')).toBe('\\`code\\` \\~\\~gone\\~\\~ a\\|b');
+  });
+  it('keeps plain prose readable', () => {
+    expect(mdText('A hardened Flask service. It works (mostly)!')).toBe('A hardened Flask service. It works (mostly)!');
+  });
+  it('does not let the text open a block', () => {
+    expect(mdText('# not a heading')).toBe('\\# not a heading');
+    expect(mdText('- not a list')).toBe('\\- not a list');
+    expect(mdText('1. not a list')).toBe('1\\. not a list');
+    expect(mdText('> not a quote')).toBe('&gt; not a quote');
   });
 });
 
