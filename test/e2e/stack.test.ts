@@ -3,6 +3,7 @@
 // checks over HTTPS and a headless Chromium that uses the page as a person would.
 // test/support/stack.ts documents the few substitutions that move the site to a temp prefix.
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -157,6 +158,26 @@ describe.skipIf(missing.length > 0)('the generated production stack (nginx + gun
     expect(String(probe.headers['content-type'])).not.toMatch(/text\/css/);
     expect(probe.body).not.toMatch(/Werkzeug|Traceback/);
   });
+
+  it('closes a client that sends its headers too slowly (client_header_timeout, 10 s)', async () => {
+    // Slow-header clients are what pin gunicorn's sync workers; nginx must drop them itself.
+    const socket = net.connect(stack.httpPort, '127.0.0.1');
+    await new Promise((done) => socket.once('connect', done));
+    socket.write(`GET / HTTP/1.1\r\nHost: ${DOMAIN}\r\n`); // and never the blank line
+    const started = Date.now();
+    const closed = await new Promise<boolean>((done) => {
+      const limit = setTimeout(() => done(false), 20_000);
+      socket.once('close', () => {
+        clearTimeout(limit);
+        done(true);
+      });
+      socket.on('error', () => undefined);
+      socket.resume();
+    });
+    socket.destroy();
+    expect(closed, 'nginx kept a slow-header client for 20 s').toBe(true);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  }, 30_000);
 
   it('rate-limits rapid POSTs (429) but not 40 GETs in a row, without logging rejections as errors', async () => {
     await drainRateLimits();

@@ -69,3 +69,12 @@ def test_csrf_failure_page_explains_without_internals(production_client):
     assert response.status_code == 400
     assert "Reload the page" in body
     assert "CSRF token is missing" not in body
+
+
+def test_error_pages_set_no_session_cookie(production_client):
+    # An error page has nothing to submit: signing a CSRF token there would only cost time
+    # and hand every 404 a session cookie.
+    response = production_client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "Set-Cookie" not in response.headers
+    assert 'name="csrf-token"' not in response.get_data(as_text=True)
