@@ -1,0 +1,367 @@
+// Renders bench/RESULTS.md from results.json. Every figure in it comes from that file.
+import { int, ms, pct, ratio, table } from './util.mjs';
+
+const f1 = (x) => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(1));
+const sec = (s) => (s >= 1 ? `${s.toFixed(2)} s` : ms(s));
+const load = (l) => (l ? l.map((x) => x.toFixed(2)).join(' / ') : '?');
+const STACK = {
+  gunicorn: 'gunicorn alone',
+  nginx: 'nginx TLS → gunicorn (as generated)',
+  'nginx+fix': 'nginx TLS → gunicorn + `client_header_timeout` in the default server (proposed)',
+};
+const SERVER = { dev: 'Flask dev server (threaded)', gunicorn: 'gunicorn, generated config', nginx: 'nginx TLS → gunicorn (unix socket)' };
+
+function header(r) {
+  const m = r.machine;
+  const p = r.python ?? {};
+  return `# Benchmark results
+
+Written by \`npm run bench\` (\`bench/run.mjs\`); do not edit by hand. Raw figures: \`bench/results.json\`.
+Benchmarks are not tests: nothing here gates \`npm test\`.
+
+Last run: ${r.lastRun.finished} — sections ${r.lastRun.sections.join(', ')}, wall time **${f1(r.lastRun.wallSeconds)} s**
+(\`${r.lastRun.command}\`). Sections not in the last run keep the figures of the run that measured them
+(each section's date is given with it); every ratio is measured within one run of its section.
+
+## Machine
+
+| | |
+|---|---|
+| CPU | ${m.cpus} × ${m.cpuModel} |
+| memory | ${m.memGiB} GiB |
+| kernel | ${m.kernel} |
+| tools | node ${m.node}, ${m.nginx}, ${m.openssl}, ${m.wrk}, ${m.hyperfine} |
+| Python | ${p.python} (flask ${p.flask}, werkzeug ${p.werkzeug}, flask-wtf ${p['flask-wtf']}, flask-talisman ${p['flask-talisman']}, gunicorn ${p.gunicorn}, jinja2 ${p.jinja2}, itsdangerous ${p.itsdangerous}; cookiecutter ${p.cookiecutter}) |
+| load average (1/5/15 min) | ${load(r.loadavg.start)} at the start, ${load(r.loadavg.end)} at the end |
+
+Everything runs on one machine over loopback (127.0.0.1 only): load generator, nginx, gunicorn
+and the app share the ${m.cpus} cores, so absolute figures are low and the ratios are the point.
+A load average above ${m.cpus} means other work shared the cores during the run (this machine
+is shared with other builds and test suites): it lowers requests/s, raises latencies and widens
+the spreads below. The sections interleave what they compare, so ratios suffer less than
+absolute figures, and the served and security sections also report server CPU per request,
+which depends little on what else runs.
+`;
+}
+
+function headline(r) {
+  const lines = ['## Headline', ''];
+  const s = r.scaffold;
+  if (s) {
+    for (const c of s.perCli) {
+      lines.push(`- **Scaffold** (\`${c.cli}\`): \`new --yes --skip-install\` median **${sec(c.newMedian)}** = ${ratio(c.newOverNode)} \`node -e 0\` (${ms(s.nodeMedian)}) and ${ratio(c.newOverCookiecutter)} cookiecutter (${ms(s.cookiecutterMedian)}) on the same ${s.tree.files}-file tree; peak RSS ${f1(c.newPeakRssMb)} MB.`);
+      lines.push(`- **\`--help\`** (\`${c.cli}\`): ${ms(c.helpMedian)} = **${ratio(c.helpOverNode)} \`node -e 0\`** (target ≤ 2×: ${c.helpOverNode <= 2 ? 'met' : '**not met**'}); \`--version\` ${ratio(c.versionOverNode)}.`);
+    }
+  }
+  const v = r.served;
+  if (v) {
+    const at = (server, c) => v.runs.find((x) => x.server === server && x.connections === c);
+    const g = at('gunicorn', 64);
+    const n = at('nginx', 64);
+    const d = at('dev', 64);
+    if (g && n && d) lines.push(`- **Served stack** at 64 connections: dev server ${int(d.rps)} req/s, gunicorn ${int(g.rps)} req/s, nginx TLS → gunicorn ${int(n.rps)} req/s (p99 ${f1(d.p99Ms)} / ${f1(g.p99Ms)} / ${f1(n.p99Ms)} ms).`);
+  }
+  const w = r.slow;
+  if (w) {
+    for (const t of w.targets) {
+      lines.push(`- **Slow clients** (${w.sockets} slow-header sockets): ${STACK[t.server]} served **${pct(t.underLoad.share)}** of legitimate probes (${t.underLoad.served}/${t.underLoad.sent}), p99 ${f1(t.underLoad.p99Ms)} ms.`);
+    }
+  }
+  const x = r.security;
+  if (x) {
+    lines.push(`- **Security layer** (CSRF + Talisman): under gunicorn ${int(x.rpsOn)} vs ${int(x.rpsOff)} req/s without it = **${pct(x.rpsCost)} fewer requests/s**${x.gunicornCpu ? ` (gunicorn CPU per request +${pct(x.cpuCost)})` : ''}; in-process CPU per request **+${pct(x.cpu['get-first'].cost)}** (first-visit \`GET /\`), +${pct(x.cpu['get-returning'].cost)} (returning visitor), +${pct(x.cpu['post-api'].cost)} (JSON POST).`);
+  }
+  return lines.join('\n');
+}
+
+function scaffold(s) {
+  const rows = s.results.map((x) => [
+    `\`${x.name}\``,
+    ms(x.median),
+    `${ms(x.min)} – ${ms(x.max)}`,
+    `${ms(x.p25)} – ${ms(x.p75)}`,
+    ms(x.stddev),
+    String(x.runs),
+    f1(x.peakRssMb),
+  ]);
+  const ratios = s.perCli.map((c) => [
+    `\`${c.cli}\``,
+    ratio(c.newOverNode),
+    ratio(c.newOverCookiecutter),
+    ratio(c.helpOverNode),
+    ratio(c.versionOverNode),
+  ]);
+  return `## 1. Scaffold speed
+
+${s.quick ? '**Quick run (not for comparison).** ' : ''}Measured ${s.finished} (${f1(s.wallSeconds)} s; load average ${load(s.loadavg.before)} before, ${load(s.loadavg.after)} after).
+Cold process each run (a fresh \`node\`; the OS page cache is warm after ${s.warmup} discarded round). ${s.runs} timed runs
+per command, **interleaved**: ${s.runs} rounds of one hyperfine invocation each (\`--runs 1\`, every command once,
+the order rotated each round), so every command's runs span the same stretch of time and load
+drift hits all of them alike. The output folders are removed before every run (\`--prepare\`).
+Peak RSS is GNU time's maximum resident set size over ${s.rssRuns} separate runs.
+
+${table(['command', 'median', 'min – max', 'p25 – p75', 'σ', 'runs', 'peak RSS (MB)'], rows, ['l'])}
+
+Ratios (medians, same run):
+
+${table(['CLI entry', 'new ÷ node -e 0', 'new ÷ cookiecutter', '--help ÷ node -e 0', '--version ÷ node -e 0'], ratios, ['l'])}
+
+${s.cpuProfile ? `Where \`new\` (\`${s.perCli[0].cli}\`) spends its CPU, from one \`node --cpu-prof\` run (${int(s.cpuProfile.busyMs)} ms of samples, idle excluded), by package:
+
+${table(['package', 'ms', 'share'], s.cpuProfile.top.map((t) => [t.name, int(t.ms), pct(t.share)]), ['l'])}
+
+` : ''}The cookiecutter template is built at bench time by \`bench/py/make_cookiecutter.py\` from a
+project the CLI has just rendered (default answers, ${s.tree.files} files, ${int(s.tree.bytes)} bytes): every file
+becomes a template with the project and package names as variables and the dev \`SECRET_KEY\` as
+\`random_ascii_string(64)\`; the bench checks that cookiecutter renders a tree identical to the
+CLI's (apart from the random key) before timing it. So both tools write the same files, but
+cookiecutter does no answer validation, no Prettier pass, no atomic rename and no Yeoman
+conflict check.
+
+One round (the command order rotates by one each round):
+
+\`\`\`sh
+${s.hyperfine}
+\`\`\`
+`;
+}
+
+function served(v) {
+  const rows = v.runs.map((x) => [
+    SERVER[x.server] ?? x.server,
+    String(x.connections),
+    `${int(x.rps)} (${(x.rpsRounds ?? [x.rps]).map(int).join(', ')})`,
+    f1(x.p50Ms),
+    f1(x.p99Ms),
+    String(x.non2xx3xx),
+    String(x.socketErrors),
+    x.serverCpuMsPerRequest === undefined ? '–' : x.serverCpuMsPerRequest.toFixed(2),
+    x.workerBoots === null ? '–' : String(x.workerBoots),
+  ]);
+  const l = v.limitedRun;
+  const commands = [...new Set(v.runs.map((x) => x.command.replace(/-c \d+/, '-c <16|64>').replace(/:\d+\//, ':<port>/')))];
+  return `## 2. Served stack under load
+
+![served stack](served-stack.png)
+
+${v.quick ? '**Quick run (not for comparison).** ' : ''}Measured ${v.finished} (${f1(v.wallSeconds)} s; load average ${load(v.loadavg.before)} before, ${load(v.loadavg.after)} after).
+\`GET /\` (the index page: template, CSRF token, session cookie, CSP nonce) with wrk, 2 threads,
+${v.seconds} s per run after a ${v.warmupSeconds} s warm-up, a new generated project with every default answer. The three
+servers run side by side and the runs are interleaved over ${v.rounds ?? 1} rounds (every other round in reverse order);
+requests/s is the mean of the rounds (each round in brackets), p50/p99 the mean of the rounds'
+percentiles, errors summed. All three serve the same \`wsgi:app\` (production config), so only
+the server changes:
+
+- **dev**: \`flask --app wsgi:app run --no-reload --no-debugger --with-threads\`.
+- **gunicorn**: \`gunicorn --config gunicorn.conf.py wsgi:app\` with the generated config as is
+  (sync workers, 2 × cores + 1, access log on, \`max_requests\` recycling), bound to 127.0.0.1:<port>
+  through \`GUNICORN_CMD_ARGS\`.
+- **nginx**: the generated site file with TLS (throwaway CA; TLS 1.3, keep-alive) in front of the same gunicorn on a
+  unix socket, with the documented prefix substitutions of \`test/support/stack.ts\` and a Debian-like
+  main config (\`worker_processes auto\`). **The site's two \`limit_req zone=...\` lines are
+  commented out for these runs**: all load comes from 127.0.0.1, and the generated 30 r/s
+  per-address zone would answer almost everything with 429.
+
+The direct runs (dev, gunicorn) send \`Host: localhost\` and \`X-Forwarded-Proto: https\`, as nginx
+would; without the latter the app answers every request with a redirect to HTTPS.
+
+${table(['server', 'connections', 'requests/s (rounds)', 'p50 ms', 'p99 ms', 'non-2xx/3xx', 'socket errors', 'server CPU ms / request', 'gunicorn workers booted'], rows, ['l'])}
+
+"server CPU ms / request" is the CPU time (user + system, from \`/proc\`) of the server's whole
+process tree during the runs — nginx master and workers, gunicorn master and workers (recycled
+ones included, through the master's reaped-children time), or the dev server — divided by the
+requests served. It does not depend on how much CPU other work left to the run, so it is the
+steadier comparison on a shared machine; requests/s is what the clients saw.
+
+"gunicorn workers booted" counts \`Booting worker\` lines during the timed run: \`max_requests = 1000\`
+(± 100 jitter) recycles each worker after about a thousand requests, and each new worker imports
+the app again, which costs CPU that the run's requests/s include.
+${l ? `
+With the rate limits **as generated**, the same load (16 connections, ${l.seconds} s, nginx) got
+${int(l.requests - l.non2xx3xx)} answers other than 429 out of ${int(l.requests)} (${pct((l.requests - l.non2xx3xx) / l.requests)}): the limit (30 r/s, burst 60 per address) works, and
+this is why the throughput runs bypass it.
+` : ''}
+Commands (ports vary per run; \`report.lua\` connects to 127.0.0.1 whatever the host name):
+
+\`\`\`sh
+${commands.join('\n')}
+\`\`\`
+`;
+}
+
+function slow(w) {
+  const rows = [];
+  for (const t of w.targets) {
+    rows.push([
+      STACK[t.server] ?? t.server,
+      `${pct(t.baseline.share)} (${t.baseline.served}/${t.baseline.sent})`,
+      f1(t.baseline.p99Ms),
+      `**${pct(t.underLoad.share)}** (${t.underLoad.served}/${t.underLoad.sent})`,
+      f1(t.underLoad.p50Ms),
+      f1(t.underLoad.p99Ms),
+      Object.entries(t.underLoad.statuses).map(([k, n]) => `${k}: ${n}`).join(', '),
+      `${t.slow.openAtProbeStart} open at start, ${t.slow.opened} opened, ${t.slow.closedByServer} closed by server`,
+    ]);
+  }
+  return `## 3. Slow clients
+
+${w.quick ? '**Quick run (not for comparison).** ' : ''}Measured ${w.finished} (${f1(w.wallSeconds)} s; load average ${load(w.loadavg.before)} before, ${load(w.loadavg.after)} after).
+${w.sockets} sockets (the most the script allows) connect to 127.0.0.1, send \`GET / HTTP/1.1\` and \`Host\`, then
+one more header line every 2 s and never the blank line that ends the headers (over TLS for
+nginx, after a full handshake). A socket the server closes is replaced (at most 2,000
+connections in all); all are destroyed after ${w.seconds} s at the latest. After a ${w.rampSeconds} s ramp, a probe
+sends a legitimate \`GET /\` every ${w.probeEveryMs} ms on its own connection with a ${w.probeTimeoutMs / 1000} s timeout, for ${w.probeSeconds} s, ending
+early enough that no probe outlives the slow clients. "Served" means a 200 within the timeout;
+p50/p99 are over all probes, a failed one counting the time it took to fail. Baseline: the same
+probe for a few seconds before the slow clients start. Both stacks run exactly as generated
+(rate limits on; the probe's 5 r/s is under the 30 r/s zone).
+
+${table(['stack', 'baseline served', 'baseline p99 ms', 'served under slow clients', 'p50 ms', 'p99 ms', 'probe outcomes', 'slow sockets'], rows, ['l'])}
+
+gunicorn's sync workers each block on one slow client's unfinished headers (no read timeout
+short of the 30 s worker \`timeout\`), so a handful of slow sockets take every worker. nginx reads
+the headers itself and only passes complete requests on, so legitimate requests never queue
+behind slow ones.${slowTimeoutNote(w)}
+
+Script: \`bench/lib/slowclients.mjs\` (\`slowClients\`, \`probeLoop\`), run from \`bench/lib/slow.mjs\`.
+`;
+}
+
+function slowTimeoutNote(w) {
+  const asIs = w.targets.find((t) => t.server === 'nginx');
+  const fixed = w.targets.find((t) => t.server === 'nginx+fix');
+  if (!asIs || !fixed) return '';
+  return `
+
+**Slow sockets closed by nginx:** as generated, ${asIs.slow.closedByServer} in ${w.seconds} s; with \`client_header_timeout\` also
+in the \`default_server\` block, ${fixed.slow.closedByServer}. nginx reads request headers under the *default server's*
+\`client_header_timeout\` (the named server is not chosen yet, and the timer armed at accept is
+not re-armed), and the generated catch-all block does not set it, so a slow client is held for
+nginx's 60 s default instead of the site's 10 s. The probe is served either way; the difference is
+how many slow connections an attacker can keep open per nginx worker (\`worker_connections\`). The
+third row runs the site with one added line, \`client_header_timeout 10s;\` in the \`default_server\`
+block (bench-only patch; the row disappears once the generated site has it).`;
+}
+
+function security(x) {
+  const kinds = {
+    'get-first': 'GET / first visit (no cookie)',
+    'get-returning': 'GET / returning visitor (session cookie)',
+    'get-404': 'GET /missing (404 page, no cookie)',
+    'post-api': 'POST /api/echo (JSON, X-CSRFToken)',
+  };
+  const rows = Object.entries(x.cpu).map(([k, c]) => [
+    kinds[k] ?? k,
+    int(c.offUs),
+    int(c.onUs),
+    `**+${pct(c.cost)}** (${c.medianCost === undefined ? '–' : `+${pct(c.medianCost)}`})`,
+    `+${int(c.csrfShareUs)}`,
+    `+${int(c.talismanShareUs)}`,
+    c.leanUs === undefined ? '–' : `${int(c.leanUs)} (+${pct(c.leanCost)})`,
+  ]);
+  const wrkRows = x.runs.map((r) => [r.variant, String(r.round + 1), int(r.rps), f1(r.p50Ms), f1(r.p99Ms), String(r.non2xx3xx + r.socketErrors), r.serverCpuMsPerRequest?.toFixed(2) ?? '–']);
+  const prof = x.inproc.profile;
+  const layerRows = prof
+    ? Object.keys(prof.on.layer).map((label) => [
+        label,
+        pct(prof.on.layer[label].share),
+        f1(prof.on.layer[label].calls_per_request),
+        prof.off.layer[label].calls_per_request ? pct(prof.off.layer[label].share) : '–',
+      ])
+    : [];
+  return `## 4. Cost of the security layer
+
+${x.quick ? '**Quick run (not for comparison).** ' : ''}Measured ${x.finished} (${f1(x.wallSeconds)} s; load average ${load(x.loadavg.before)} before, ${load(x.loadavg.after)} after).
+"Off" is the same generated app with \`CSRFProtect\` and Flask-Talisman switched off, built by
+\`bench/py/variants.py\` (copied into the bench's temporary project as \`bench_variants.py\`; it
+swaps the two objects \`security.py\` builds the layer from before \`create_app\` runs, so nothing
+in the project is edited). ProxyFix and the two static COOP/CORP headers stay in every variant;
+the templates' \`csrf_token()\` / \`csp_nonce()\` become empty strings where their extension is off.
+
+**Under gunicorn** (generated config, TCP on 127.0.0.1, \`GET /\` without cookies, ${x.connections} connections,
+${x.seconds} s per run, the variants side by side and interleaved over ${x.rounds} rounds, every other round in reverse order):
+**${int(x.rpsOn)} vs ${int(x.rpsOff)} requests/s, ratio ${x.rpsRatio.toFixed(3)}, i.e. the layer costs ${pct(x.rpsCost)} of throughput.**${x.rpsLean ? ` The "lean" sketch (below): ${int(x.rpsLean)} requests/s, a cost of ${pct(x.rpsLeanCost)}.` : ''}
+
+${table(['variant', 'round', 'requests/s', 'p50 ms', 'p99 ms', 'errors', 'gunicorn CPU ms / request'], wrkRows, ['l'])}
+${x.gunicornCpu ? `
+gunicorn's CPU per request over all rounds (master and workers, from \`/proc\`): **${x.gunicornCpu.on.toFixed(2)} ms on vs ${x.gunicornCpu.off.toFixed(2)} ms off
+(+${pct(x.cpuCost)})**; "lean" ${x.gunicornCpu.lean.toFixed(2)} ms (+${pct(x.cpuLeanCost)}). On a shared machine this is the steadier figure: requests/s
+also moves with the CPU that other work takes during a run.
+` : ''}
+
+**In-process CPU per request** (\`bench/py/inproc.py\`: the WSGI app called directly, no server;
+process CPU time ÷ requests over ${x.inproc.batches} batches × ${x.inproc.batch} requests per variant and request kind, the variants'
+batches interleaved so drift in machine load hits all alike). The figures are the **fastest batch**
+(as \`timeit\` reports: the least disturbed by other work); the median-batch cost is in brackets.
+"CSRF alone" and "Talisman alone" are the extra µs of a variant with only that extension on:
+
+${table(['request', 'off µs', 'on µs', 'layer cost (median)', 'CSRF alone µs', 'Talisman alone µs', '"lean" µs (cost)'], rows, ['l'])}
+
+"lean" is proposal 2 below, measured: CSRF on, and Talisman replaced by \`_LeanHeaders\` in
+\`bench/py/variants.py\`, which sends the same headers (checked for every request kind above,
+nonce and cookie values masked: ${x.leanHeaderDiffs && Object.keys(x.leanHeaderDiffs).length === 0 ? '**identical**' : `**differences: ${JSON.stringify(x.leanHeaderDiffs)}**`}) from strings built once.
+${prof ? `
+**Where the time goes** (cProfile, ${x.inproc.batch ? '' : ''}first-visit \`GET /\`, share of the profiled time per request;
+profiling inflates small calls, so read the shares, not the µs: ${int(prof.on.profiled_us_per_request)} µs on vs
+${int(prof.off.profiled_us_per_request)} µs off under the profiler):
+
+${table(['function', 'share, on', 'calls per request', 'share, off'], layerRows, ['l'])}
+` : ''}
+See "Findings" below for what this means and the proposed reduction.
+`;
+}
+
+export function renderResults(r) {
+  const parts = [header(r), headline(r)];
+  if (r.scaffold) parts.push(scaffold(r.scaffold));
+  if (r.served) parts.push(served(r.served));
+  if (r.slow) parts.push(slow(r.slow));
+  if (r.security) parts.push(security(r.security));
+  parts.push(findings(r));
+  parts.push(`## Reproducing
+
+\`\`\`sh
+npm run bench                                   # build, then every section (≈ ${r.lastRun?.wallSeconds ? Math.ceil(r.lastRun.wallSeconds / 60) : '?'} min here)
+node bench/run.mjs --only scaffold             # the scaffold section alone (bundle and HARDENED_FLASK_NO_BUNDLE=1)
+node bench/run.mjs --only scaffold --cli dist/generators/cli.js --cli 'SOME_ENV=1 path/to/other-cli.js'
+node bench/run.mjs --quick                      # short runs to try the harness (writes .cache/bench-quick/)
+\`\`\`
+
+Needs Node 20, Python ≥ 3.11 with venv, nginx, openssl, wrk, hyperfine and GNU time
+(\`apt-get install nginx wrk hyperfine time\`); the first run creates \`.cache/bench-venv/\` with pip.
+`);
+  return `${parts.join('\n\n')}\n`;
+}
+
+function findings(r) {
+  const out = ['## Findings and proposals', ''];
+  const s = r.scaffold;
+  if (s) {
+    const [shipped, modules] = s.perCli;
+    const top = s.cpuProfile?.top ?? [];
+    const prettier = top.find((t) => t.name === 'prettier');
+    const compile = top.find((t) => t.name.startsWith('ES module compilation'));
+    out.push(`**Scaffold.** \`new\` takes ${sec(shipped.newMedian)} (${ratio(shipped.newOverCookiecutter)} cookiecutter writing the same ${s.tree.files} files)${modules ? `; without the bundle (\`${modules.cli}\`) ${sec(modules.newMedian)}, so the bundle saves ${pct(1 - shipped.newMedian / modules.newMedian)}` : ''}. \`--help\` is ${ratio(shipped.helpOverNode)} \`node -e 0\` (target ≤ 2×).${prettier ? ` Of the CPU \`new\` uses (one \`node --cpu-prof\` run, ${int(s.cpuProfile.busyMs)} ms busy), **Prettier takes ${pct(prettier.share)}** formatting the emitted JSON/YAML/Markdown: the next thing to look at if \`new\` must get faster (e.g. format only the files that need it, or emit them already formatted and let a test check it).` : ''}${compile ? ` Compiling ES modules (the bundle and Prettier's files) takes another ${pct(compile.share)}; Node 20 has no on-disk compile cache for ES modules (\`NODE_COMPILE_CACHE\` / \`module.enableCompileCache()\` came with Node 22).` : ''}`, '');
+  }
+  const w = r.slow;
+  if (w) {
+    const n = w.targets.find((t) => t.server === 'nginx');
+    const g = w.targets.find((t) => t.server === 'gunicorn');
+    out.push(`**Slow clients.** Behind nginx, ${pct(n.underLoad.share)} of legitimate probes were served during the slow-header load (gunicorn alone: ${pct(g.underLoad.share)}), which is what DESIGN.md §2 claims.${w.defaultServerHeaderTimeout ? '' : ` But nginx closed ${n.slow.closedByServer} slow sockets in ${w.seconds} s: the site's \`client_header_timeout 10s\` does not apply, because nginx reads headers under the default server's timeout and the generated \`default_server\` block (the \`return 444\` catch-all) does not set one, so the 60 s default rules. **Proposed (deploy/nginx/__project__.conf.ejs, templates owner):** add \`client_header_timeout 10s;\` to the \`default_server\` block (measured above: ${w.targets.find((t) => t.server === 'nginx+fix')?.slow.closedByServer ?? '?'} slow sockets closed in the same ${w.seconds} s, probes still all served). It matters once slow clients number in the thousands (\`worker_connections\`), not at 100.`}`, '');
+  }
+  const x = r.security;
+  if (x) {
+    const c = x.cpu;
+    const over = Math.max(x.rpsCost, x.cpuCost ?? 0, c['get-first'].cost) > 0.1;
+    out.push(`**Security layer: ${pct(x.rpsCost)} of requests/s${x.gunicornCpu ? `, +${pct(x.cpuCost)} gunicorn CPU per request` : ''} and +${pct(c['get-first'].cost)} in-process CPU per first-visit \`GET /\` — ${over ? 'over' : 'within'} the 10 % budget**, on a page that otherwise does almost nothing (the "off" app spends ${int(c['get-first'].offUs)} µs of CPU on \`GET /\` in-process). The cost is the extensions' per-request work, not a bug in the generated code:`, '');
+    out.push(`- **CSRF** (+${int(c['get-first'].csrfShareUs)} µs first visit, +${int(c['get-returning'].csrfShareUs)} µs returning): \`csrf_token()\` signs a fresh timed token on every page (a new itsdangerous serializer, HMAC) and, for a visitor without a session, stores the raw token in the session, so Flask must serialise, sign and set the session cookie on that response (\`save_session\` is the layer's largest single item in the profile). Inherent to Flask-WTF's session-stored tokens.`);
+    out.push(`- **Talisman** (+${int(c['get-first'].talismanShareUs)} µs): three hooks per request; the after-request one rebuilds the whole CSP string from the policy dict (a \`hasattr(request, ...)\` through a LocalProxy per directive), recomputes the option dict three times, and sets six headers one by one through werkzeug's \`Headers.__setitem__\` (a scan of the header list each).`);
+    out.push(`- **Error pages pay for CSRF too**: \`error.html\` extends \`base.html\`, whose \`<meta name="csrf-token">\` calls \`csrf_token()\`, so every 404 from a scanner mints a token and sets a session cookie (+${int(c['get-404'].csrfShareUs)} µs CSRF on \`GET /missing\`).`, '');
+    out.push(`Proposed reductions, for the lead (the app templates belong to their owner; nothing in templates/project was changed by this work):`, '');
+    out.push(`1. **Small and safe — no CSRF token on error pages** (\`templates/base.html\`, \`templates/error.html\`): wrap the meta tag in a block, \`{% block csrf_meta %}<meta name="csrf-token" content="{{ csrf_token() }}">{% endblock %}\`, and in \`error.html\` add \`{% block csrf_meta %}{% endblock %}\`. Error pages have no form and load no \`app.js\`. Removes the CSRF share of every error response (≈ ${int(c['get-404'].csrfShareUs)} µs here) and stops 404s from setting a session cookie. The tests that need a token (the generated project's CSRF tests, test/e2e) all read it from \`/\`, which keeps it.`);
+    out.push(`2. **Moderate — build the security headers once** (\`security.py\`): replace Talisman's per-request work with a small class that, at start-up, turns the same options into a fixed header list (Permissions-Policy, X-Frame-Options, nosniff, Referrer-Policy, and HSTS when the request is secure) and a CSP template with a \`{nonce}\` slot; per request it does the force-https check, draws the nonce (\`secrets.token_urlsafe(32)[:32]\`, as Talisman) and adds everything with one \`response.headers.extend(...)\`. \`_LeanHeaders\` in \`bench/py/variants.py\` is a working sketch (~60 lines) and the "lean" column above measures it: ${int(c['get-first'].leanUs)} µs instead of ${int(c['get-first'].onUs)} µs for a first-visit \`GET /\` (layer cost +${pct(c['get-first'].leanCost)} instead of +${pct(c['get-first'].cost)})${x.gunicornCpu ? `, ${x.gunicornCpu.lean.toFixed(2)} instead of ${x.gunicornCpu.on.toFixed(2)} ms of gunicorn CPU per request (${int(x.rpsLean)} vs ${int(x.rpsOn)} requests/s)` : ''}, with the same headers (same names and values, nonce and cookie masked; order may differ). Not done here: it departs from DESIGN.md §1/§2's "Flask-Talisman", and the header tests, the audit rules (which may look for \`Talisman(\`) and the docs would follow; the lead's call.`);
+    out.push(`3. **Not recommended — dropping per-request tokens or the nonce**: both are the protection itself. Behind nginx, the app's copies of the static headers are hidden and re-added by nginx (\`proxy_hide_header\` + the snippet), but they stay in the app so the app is safe on its own and its tests prove them.`, '');
+    out.push(`With a real page (a database query, more template), the same absolute cost is a much smaller share; the ${pct(x.rpsCost)} is the worst case of a near-empty page.`);
+  }
+  return out.join('\n');
+}
