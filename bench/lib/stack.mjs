@@ -22,6 +22,7 @@ import { mkdirSync, openSync, readFileSync, writeFileSync, chmodSync, closeSync 
 import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
+import { mainNginxConf } from '../../test/support/nginx-main.mjs';
 import { freePort, mustRun, startServer, waitFor } from './util.mjs';
 
 export async function throwawayCa(dir, domain) {
@@ -79,34 +80,6 @@ export function withDefaultServerHeaderTimeout(siteText) {
   const patched = block.replace(/(\n(\s*)server_name[^;]*;)/, `$1\n$2client_header_timeout ${value};  # bench: proposed addition`);
   if (patched === block) throw new Error('no server_name line in the default_server block');
   return siteText.replace(block, patched);
-}
-
-/** Debian's main nginx.conf shape (worker_processes auto, 768 connections), everything under prefix. */
-function mainConf(prefix, siteFile) {
-  const asRoot = process.getuid?.() === 0;
-  return `# bench main config, modelled on Debian's /etc/nginx/nginx.conf
-${asRoot ? 'user root;\n' : ''}worker_processes auto;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/logs/error.log warn;
-events { worker_connections 768; }
-http {
-    sendfile on;
-    tcp_nopush on;
-    types_hash_max_size 2048;
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3;
-    ssl_prefer_server_ciphers on;
-    access_log ${prefix}/logs/access.log;
-    gzip on;
-    client_body_temp_path ${prefix}/tmp/body;
-    proxy_temp_path ${prefix}/tmp/proxy;
-    fastcgi_temp_path ${prefix}/tmp/fastcgi;
-    uwsgi_temp_path ${prefix}/tmp/uwsgi;
-    scgi_temp_path ${prefix}/tmp/scgi;
-    include ${siteFile};
-}
-`;
 }
 
 /** A GET to the app; resolves with the status (any status means it is up). */
@@ -213,7 +186,7 @@ export async function startNginxStack(project, prefix, { rateLimits = true, patc
   const siteFile = join(prefix, 'conf', `${project.serviceName}.conf`);
   writeFileSync(siteFile, site);
   const confFile = join(prefix, 'conf', 'nginx.conf');
-  writeFileSync(confFile, mainConf(prefix, siteFile));
+  writeFileSync(confFile, mainNginxConf(prefix, siteFile, { workers: 'auto', connections: 768 }));
   await mustRun('nginx', ['-t', '-q', '-p', prefix, '-c', confFile]);
 
   const gunicorn = await startGunicorn(project, prefix, { bind: join(prefix, 'run', 'gunicorn.sock') });

@@ -32,6 +32,7 @@ import net from 'node:net';
 import http from 'node:http';
 import { join } from 'node:path';
 import { freePort, type HttpOptions, type HttpResponse, request } from './http.js';
+import { mainNginxConf } from './nginx-main.mjs';
 import { generateProject, projectPython, type PythonEnv, runCommand } from './project.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -295,41 +296,7 @@ export function nginxSubstitutions(text: string, names: SiteNames, layout: Nginx
     .replaceAll('/var/www/_letsencrypt', `${prefix}/acme`);
 }
 
-/** A main nginx.conf like Debian's, with everything under `prefix`, including the site file. */
-export function mainNginxConf(prefix: string, siteFile: string): string {
-  const asRoot = process.getuid?.() === 0;
-  return `# Test harness main config, modelled on Debian's /etc/nginx/nginx.conf.
-${asRoot ? '# Workers run as the test user so they can read the temporary folders.\nuser root;\n' : ''}worker_processes 1;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/logs/error.log warn;
-
-events {
-    worker_connections 512;
-}
-
-http {
-    sendfile on;
-    tcp_nopush on;
-    types_hash_max_size 2048;
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-
-    ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3;
-    ssl_prefer_server_ciphers on;
-
-    access_log ${prefix}/logs/access.log;
-    gzip on;
-
-    client_body_temp_path ${prefix}/tmp/body;
-    proxy_temp_path ${prefix}/tmp/proxy;
-    fastcgi_temp_path ${prefix}/tmp/fastcgi;
-    uwsgi_temp_path ${prefix}/tmp/uwsgi;
-    scgi_temp_path ${prefix}/tmp/scgi;
-
-    include ${siteFile};
-}
-`;
-}
+export { mainNginxConf };
 
 export interface PreparedNginx {
   prefix: string;

@@ -1,0 +1,5 @@
+export function mainNginxConf(
+  prefix: string,
+  siteFile: string,
+  options?: { workers?: number | 'auto'; connections?: number },
+): string;
