@@ -31,6 +31,7 @@ Options:
   --force          write into a non-empty folder (files the generator writes are replaced)
   --debug          show stack traces
   -h, --help       show this help
+  -v, --version    show the version
 
 Answers: projectName, packageName, description, author, domain, hstsMaxAge, maxContentLength,
 includeApi, pythonVersion (3.11|3.12|3.13), gunicornBind (unix|tcp), port, systemd, ci
@@ -76,9 +77,14 @@ async function runNew(args: string[]): Promise<number> {
     force: { type: 'boolean' },
     debug: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean', short: 'v' },
   });
   if (values.help) {
     io.out(NEW_USAGE);
+    return 0;
+  }
+  if (values.version) {
+    io.out(packageVersion());
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('new takes exactly one folder: hardened-flask new <dir> [--yes]');

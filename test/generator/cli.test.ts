@@ -29,8 +29,12 @@ describe('hardened-flask', () => {
     expect(help.stdout).toMatch(/new <dir>/);
     const newHelp = await cli(['new', '--help']);
     expect(newHelp.stdout).toMatch(/--answers FILE/);
-    const version = await cli(['--version']);
-    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    for (const args of [['--version'], ['new', '--version'], ['audit', '--version']]) {
+      const version = await cli(args);
+      expect(version.exitCode, args.join(' ')).toBe(0);
+      expect(version.stdout.trim(), args.join(' ')).toMatch(/^\d+\.\d+\.\d+$/);
+    }
+    expect((await cli(['audit', '--help'])).stdout).toMatch(/--format/);
   });
 
   it('exits 2 at once without a TTY and without --yes, naming --yes', async () => {
