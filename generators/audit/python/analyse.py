@@ -99,13 +99,21 @@ def read_bytes(root: str, rel: str, max_bytes: int):
 # Python files
 
 
-def analyse_python_file(root: str, rel: str, max_bytes: int):
+def read_or_skip(root: str, rel: str, max_bytes: int):
+    """The file's bytes, or the result to report for a file that cannot or should not be read."""
     try:
         data, skip = read_bytes(root, rel, max_bytes)
     except OSError as exc:
-        return {"path": rel, "skipped": "unreadable: %s" % (exc.strerror or type(exc).__name__), "facts": []}
+        return None, {"path": rel, "skipped": "unreadable: %s" % (exc.strerror or type(exc).__name__), "facts": []}
     if skip:
-        return {"path": rel, "skipped": skip, "facts": []}
+        return None, {"path": rel, "skipped": skip, "facts": []}
+    return data, None
+
+
+def analyse_python_file(root: str, rel: str, max_bytes: int):
+    data, skipped = read_or_skip(root, rel, max_bytes)
+    if skipped:
+        return skipped
     try:
         tree = ast.parse(data, filename=rel)
     except SyntaxError as exc:
@@ -1019,12 +1027,9 @@ def blank_comments(text: str) -> str:
 
 
 def analyse_template_file(root: str, rel: str, max_bytes: int, jinja):
-    try:
-        data, skip = read_bytes(root, rel, max_bytes)
-    except OSError as exc:
-        return {"path": rel, "skipped": "unreadable: %s" % (exc.strerror or type(exc).__name__), "facts": []}
-    if skip:
-        return {"path": rel, "skipped": skip, "facts": []}
+    data, skipped = read_or_skip(root, rel, max_bytes)
+    if skipped:
+        return skipped
     text = data.decode("utf-8", errors="replace")
     lines = text.splitlines()
     facts = []
