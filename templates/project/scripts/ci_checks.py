@@ -111,7 +111,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _environment() -> dict[str, str]:
     env = dict(os.environ, FLASK_SKIP_DOTENV="1")
-    if not env.get("SECRET_KEY") and not env.get("SECRET_KEY_FILE"):
+    credential = Path(env.get("CREDENTIALS_DIRECTORY") or "/nonexistent") / "secret_key"
+    # The app refuses two key sources: add one only when none is there.
+    if not env.get("SECRET_KEY") and not env.get("SECRET_KEY_FILE") and not credential.is_file():
         env["SECRET_KEY"] = secrets.token_hex(32)
     return env
 
