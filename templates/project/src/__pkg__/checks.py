@@ -335,6 +335,17 @@ def check_csp(app: Flask) -> Verdict:
     return passed("no 'unsafe-inline' or 'unsafe-eval'; default-src set")
 
 
+@app_check("no-store on private pages")
+def check_no_store(app: Flask) -> Verdict:
+    # The start page carries a CSRF token and sets the session cookie: no cache may keep it.
+    response = app.test_client().get("/", base_url=_base_url(app, "https"))
+    cache = response.headers.get("Cache-Control", "")
+    if "no-store" not in cache:
+        fix = "send Cache-Control: no-store on responses with a token or a cookie (security.py)"
+        return failed(f"the start page is sent with Cache-Control: {cache or '(none)'}", fix)
+    return passed("pages with a CSRF token or a cookie send Cache-Control: no-store")
+
+
 @app_check("trusted hosts")
 def check_trusted_hosts(app: Flask) -> Verdict:
     hosts = app.config.get("TRUSTED_HOSTS")
@@ -389,6 +400,7 @@ APP_CHECKS: tuple[Callable[[Flask], Result], ...] = (
     check_csrf_routes,
     check_talisman,
     check_csp,
+    check_no_store,
     check_trusted_hosts,
     check_body_limits,
     check_proxy_fix,
