@@ -320,3 +320,35 @@ export function printable(value: string): string {
   const clean = [...value].map((ch) => (FORBIDDEN_CHARS.test(ch) ? '?' : ch));
   return clean.length > 40 ? `${clean.slice(0, 37).join('')}...` : clean.join('');
 }
+
+/** What each answer may be, for `new --help` (defaults are added from defaultAnswers). */
+const ANSWER_DOCS: { readonly [K in keyof Answers]: string } = {
+  projectName: `folder and distribution name: lowercase letters, digits, single hyphens, at most ${NAME_MAX}`,
+  packageName: 'Python package: a lowercase identifier that is not a keyword and shadows no module the project uses',
+  description: `one line, at most ${DESCRIPTION_MAX} characters`,
+  author: `"Name", "Name <email>" or "email"; no comma; at most ${AUTHOR_MAX} characters`,
+  domain: 'host name for TRUSTED_HOSTS, nginx server_name and the certificate, e.g. example.com',
+  hstsMaxAge: `HSTS max-age in seconds, ${HSTS_FIRST_DEPLOY} (a first deploy) to ${HSTS_TWO_YEARS} (two years)`,
+  maxContentLength: `request body limit: bytes, or 512k, 2m; ${MIN_BODY} to ${MAX_BODY / ONE_MIB}m`,
+  includeApi: 'true | false: the JSON endpoint called from static/app.js with X-CSRFToken',
+  pythonVersion: PYTHON_VERSIONS.join(' | '),
+  gunicornBind: `${GUNICORN_BINDS.join(' | ')}: a unix socket, or 127.0.0.1:<port>`,
+  port: '1024 to 65535, used with gunicornBind tcp',
+  systemd: 'true | false: a hardened systemd unit under deploy/systemd/',
+  ci: CI_PROVIDERS.join(' | '),
+};
+
+/** The answers section of `new --help`: each answer, what it may be, and its default. */
+export function answersHelp(): string {
+  const defaults = defaultAnswers('my-service');
+  const shown: { readonly [K in keyof Answers]?: string } = {
+    projectName: 'the folder name',
+    packageName: 'the project name with _ for -',
+    author: 'none',
+  };
+  const width = Math.max(...ANSWER_KEYS.map((key) => key.length));
+  return ANSWER_KEYS.map((key) => {
+    const fallback = shown[key] ?? JSON.stringify(defaults[key]);
+    return `  ${key.padEnd(width)}  ${ANSWER_DOCS[key]} (default: ${fallback})`;
+  }).join('\n');
+}
