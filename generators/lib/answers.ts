@@ -69,6 +69,7 @@ const codePoint = (ch: string) => `U+${ch.codePointAt(0)!.toString(16).toUpperCa
 
 /** Refuses text holding a character that is invisible, reorders text or is not a character at all. */
 export function validateCharacters(label: string, value: string): Verdict {
+  if (/[\r\n\u2028\u2029]/.test(value)) return `${label} must be a single line`;
   const found = FORBIDDEN_CHARS.exec(value);
   if (!found) return true;
   const ch = found[0];
@@ -109,7 +110,6 @@ function validateFreeText(label: string, max: number, value: unknown): Verdict {
   if (typeof value !== 'string') return `${label} must be text`;
   const length = [...value].length;
   if (length > max) return `${label} must be at most ${max} characters (got ${length})`;
-  if (/[\r\n\u2028\u2029]/.test(value)) return `${label} must be a single line`;
   const characters = validateCharacters(label, value);
   if (characters !== true) return characters;
   if (value !== value.trim()) return `${label} must not start or end with spaces`;

@@ -39,6 +39,8 @@ export function readJsonFile(file: string, label: string): unknown {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new UsageError(`${label} ${file} does not exist`);
+    // Linux refuses to open a socket through /proc/self/fd (e.g. /dev/stdin fed by a socket).
+    if (code === 'ENXIO') throw new UsageError(`${label} ${file} is a socket, not a regular file: give a JSON file`);
     throw new UsageError(`${label} ${file} cannot be read (${code ?? 'error'})`);
   }
   let bytes: Buffer;

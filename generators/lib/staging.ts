@@ -22,9 +22,21 @@ import {
 import { basename, dirname, join, relative } from 'node:path';
 import { UsageError } from './errors.js';
 
-const live = new Set<string>();
-let handlersInstalled = false;
-let interruptNote: string | undefined;
+/**
+ * One state per process. The CLI loads this module from dist/ and the bundled `new` path has its
+ * own copy: both must see the same staging folders, lock and note, and install one handler.
+ */
+interface State {
+  live: Set<string>;
+  handlersInstalled: boolean;
+  note: string | undefined;
+}
+const state: State = ((globalThis as Record<symbol, unknown>)[Symbol.for('hardened-flask.staging')] ??= {
+  live: new Set<string>(),
+  handlersInstalled: false,
+  note: undefined,
+}) as State;
+const live = state.live;
 
 /** Removes every staging folder and lock this process still holds (on failure, exit or a signal). */
 export function removeLiveStagingDirs(): void {
@@ -37,7 +49,7 @@ export function removeLiveStagingDirs(): void {
  * undefined means nothing was written yet, or everything written is being removed.
  */
 export function setInterruptNote(note: string | undefined): void {
-  interruptNote = note;
+  state.note = note;
 }
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
@@ -48,13 +60,13 @@ const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP:
  * Moving files into place is synchronous, so a signal cannot land half-way through it.
  */
 export function installInterruptHandlers(): void {
-  if (handlersInstalled) return;
-  handlersInstalled = true;
+  if (state.handlersInstalled) return;
+  state.handlersInstalled = true;
   process.once('exit', removeLiveStagingDirs);
   for (const signal of Object.keys(SIGNAL_EXIT) as NodeJS.Signals[]) {
     process.on(signal, () => {
       removeLiveStagingDirs();
-      process.stderr.write(`\nhardened-flask: interrupted; ${interruptNote ?? 'nothing was written'}\n`);
+      process.stderr.write(`\nhardened-flask: interrupted; ${state.note ?? 'nothing was written'}\n`);
       process.exit(SIGNAL_EXIT[signal]);
     });
   }
