@@ -1,7 +1,7 @@
 // The standalone bin as a user meets it: exit codes, one-line errors, no hang without a TTY,
 // nothing written on bad input, and no partial tree after Ctrl-C.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { plannedPaths } from '../../generators/app/planned.js';
@@ -287,6 +287,35 @@ describe('hardened-flask', () => {
       const before = listTree(dir);
       expectOneLineUsageError(await cli([...args, '--skip-install'], dir), error);
       expect(listTree(dir)).toEqual(before);
+    });
+  });
+
+  describe('audit of a folder it cannot see into: exit 2, one line, no report', () => {
+    it('refuses an empty folder', async () => {
+      const dir = join(tmp.dir, 'audit-empty');
+      mkdirSync(dir);
+      const result = await cli(['audit', dir]);
+      expectOneLineUsageError(result, /audit-empty is empty: there is no project to audit/);
+      expect(result.stdout).toBe('');
+    });
+
+    it('refuses an unreadable folder', async () => {
+      const open = join(tmp.dir, 'audit-open');
+      mkdirSync(open, { mode: 0o755 });
+      chmodSync(tmp.dir, 0o755); // mkdtemp's 0700 would hide even the folder's existence
+      const dir = join(open, 'audit-locked');
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'app.py'), 'from flask import Flask\napp = Flask(__name__)\n');
+      chmodSync(dir, 0o000);
+      try {
+        // root reads anything: run the audit as nobody, as an ordinary user would meet it.
+        const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'node'] : ['node'];
+        const result = await runCommand(asUser[0]!, [...asUser.slice(1), CLI, 'audit', dir], { cwd: tmp.dir, timeout: 60_000 });
+        expectOneLineUsageError(result, /audit-locked cannot be read \(EACCES\)/);
+        expect(result.stdout).toBe('');
+      } finally {
+        chmodSync(dir, 0o755);
+      }
     });
   });
 
