@@ -34,6 +34,20 @@ async function waitForFile(path: string, guardMs = 60_000): Promise<void> {
   }
 }
 
+/**
+ * Starts `args` in a fresh folder `<tmp>/<name>` and returns once the run is paused by the
+ * test-only hold (HARDENED_FLASK_TEST_HOLD): every file staged, nothing in place. Deleting the
+ * marker lets it go on.
+ */
+async function startHeld(name: string, args: string[]) {
+  const parent = join(tmp.dir, name);
+  mkdirSync(parent);
+  const marker = join(tmp.dir, `${name}.hold`);
+  const run = spawnCli(args, parent, { HARDENED_FLASK_TEST_HOLD: marker });
+  await waitForFile(marker);
+  return { parent, marker, run };
+}
+
 const countFiles = (dir: string): number =>
   readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? countFiles(join(dir, e.name)) : 1), 0);
 
@@ -165,11 +179,7 @@ describe('hardened-flask', () => {
   });
 
   it('is interrupted by Ctrl-C while the files are on disk but not in place: exit 130, one line, nothing left', async () => {
-    const parent = join(tmp.dir, 'sigint-staged');
-    mkdirSync(parent);
-    const marker = join(tmp.dir, 'sigint-staged.hold');
-    const run = spawnCli(['new', 'interrupted', '--yes', '--skip-install'], parent, { HARDENED_FLASK_TEST_HOLD: marker });
-    await waitForFile(marker);
+    const { parent, marker, run } = await startHeld('sigint-staged', ['new', 'interrupted', '--yes', '--skip-install']);
     // The run is paused with every file written into its staging folder, beside the target.
     const staging = readdirSync(parent).filter((name) => name.includes('.staging-'));
     expect(staging).toHaveLength(1);
@@ -183,11 +193,7 @@ describe('hardened-flask', () => {
   });
 
   it('keeps a second run off a target the first is writing, and the first still finishes', async () => {
-    const parent = join(tmp.dir, 'locked');
-    mkdirSync(parent);
-    const marker = join(tmp.dir, 'locked.hold');
-    const first = spawnCli(['new', 'svc', '--yes', '--skip-install'], parent, { HARDENED_FLASK_TEST_HOLD: marker });
-    await waitForFile(marker);
+    const { parent, marker, run: first } = await startHeld('locked', ['new', 'svc', '--yes', '--skip-install']);
     const second = await cli(['new', 'svc', '--yes', '--skip-install', '--force'], parent);
     expectOneLineUsageError(second, /another hardened-flask run is writing \S+svc \(pid \d+\): wait for it/);
     rmSync(marker);
@@ -197,11 +203,7 @@ describe('hardened-flask', () => {
   });
 
   it('cleans up after a killed run: its lock and staging folder do not block the next run', async () => {
-    const parent = join(tmp.dir, 'killed');
-    mkdirSync(parent);
-    const marker = join(tmp.dir, 'killed.hold');
-    const first = spawnCli(['new', 'svc', '--yes', '--skip-install'], parent, { HARDENED_FLASK_TEST_HOLD: marker });
-    await waitForFile(marker);
+    const { parent, marker, run: first } = await startHeld('killed', ['new', 'svc', '--yes', '--skip-install']);
     first.child.kill('SIGKILL'); // no handler runs: the lock and the staging folder stay behind
     await first.done;
     expect(readdirSync(parent).filter((name) => name.startsWith('.')).length).toBe(2);
