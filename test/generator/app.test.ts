@@ -143,6 +143,17 @@ describe('the default project', () => {
   });
 });
 
+describe('the author', () => {
+  it.each([
+    ['Jane Doe <jane@example.com>', [{ name: 'Jane Doe', email: 'jane@example.com' }]],
+    ['jane@example.com', [{ email: 'jane@example.com' }]],
+    ['Jane Doe', [{ name: 'Jane Doe' }]],
+  ])('%j becomes PEP 621 authors %j', async (author, authors) => {
+    const pyproject = parseToml(readTree(await render({ author }, 'author-svc')).get('pyproject.toml')!) as { project: { authors: unknown } };
+    expect(pyproject.project.authors).toEqual(authors);
+  });
+});
+
 describe('free text', () => {
   const description = `He said "hi" & it's <% done %> {{ 7*7 }} {% raw %} \\ ünï 😀`;
   const author = `O'Brien "Bob" <bob@example.com> %>`;
