@@ -10,6 +10,7 @@ import { UsageError } from '../lib/errors.js';
 import { planFiles, type PlannedFile, writtenFile } from '../lib/manifest.js';
 import { buildManifest, MANIFEST_PATH, serializeManifest } from '../lib/ownership.js';
 import { formatGenerated } from '../lib/format.js';
+import { writePlanned } from '../lib/render.js';
 import { packageVersion, templatesRoot } from '../lib/paths.js';
 import { fallbackProjectName, givenAnswers, refuseNonEmptyTarget, storedConfig } from '../lib/preflight.js';
 import { createStagingDir, promoteStagingDir } from '../lib/staging.js';
@@ -82,12 +83,7 @@ export default class AppGenerator extends Generator {
   async writing(): Promise<void> {
     const answers = this.answers!;
     const context = templateContext(answers, randomBytes(32).toString('hex'));
-    for (const file of this.planned) {
-      const from = this.templatePath(file.template);
-      const to = this.destinationPath(file.to);
-      if (file.render) this.fs.copyTpl(from, to, context);
-      else this.fs.copy(from, to);
-    }
+    writePlanned(this.fs, this.templatePath(), this.destinationRoot(), this.planned, context);
     // Only the answers (and the version that used them) are stored; the dev key lives in .env alone.
     this.fs.writeJSON(this.destinationPath('.yo-rc.json'), storedConfig(answers, packageVersion()));
     await formatGenerated(this.fs, this.destinationRoot());
