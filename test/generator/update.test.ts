@@ -9,7 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MANIFEST_PATH, parseManifest, sha256 } from '../../generators/lib/ownership.js';
 import { derivedPackage, edit, templateText } from '../support/packages.js';
 import { CLI, runCommand, tempDir } from '../support/project.js';
+import helpers from 'yeoman-test';
+import { REPO_ROOT } from '../support/project.js';
 import { readTree } from './support.js';
+
+const UPDATE_GENERATOR = join(REPO_ROOT, 'dist', 'generators', 'update', 'index.js');
 
 const tmp = tempDir('hf-update-');
 afterAll(() => tmp.cleanup());
@@ -218,6 +222,34 @@ describe('hardened-flask update', () => {
     expect(updated.exitCode, updated.stderr).toBe(0);
     expect(read(dir, 'gunicorn.conf.py')).toContain(OLD_TIMEOUT[0]);
     expect(existsSync(join(dir, MANIFEST_PATH))).toBe(true);
+  });
+});
+
+describe('yo hardened-flask:update, interactively', () => {
+  const wasTty = process.stdin.isTTY;
+  afterAll(() => {
+    process.stdin.isTTY = wasTty;
+  });
+  // yeoman-test's adapter answers the conflicter's question ("Overwrite ...?") for each file.
+  const runInteractive = (dir: string, action: 'skip' | 'write') =>
+    helpers
+      .run(UPDATE_GENERATOR, {}, { force: false } as never)
+      .cd(dir)
+      .withArguments([dir])
+      .withOptions({ from: OLD, tests: false, force: false, print: () => undefined } as never)
+      .withAnswers({ action });
+
+  it('asks per file through the conflicter: skipped files stay, written ones change', async () => {
+    process.stdin.isTTY = true;
+    const dir = await oldProject('interactive');
+    const skipped = await runInteractive(dir, 'skip');
+    expect(skipped.askedQuestions.map((q) => q.name)).toContain('action');
+    expect(read(dir, 'gunicorn.conf.py')).toContain(OLD_TIMEOUT[1]);
+    git(dir, 'checkout', '--', '.');
+    git(dir, 'clean', '-fdq');
+    await runInteractive(dir, 'write');
+    expect(read(dir, 'gunicorn.conf.py')).toContain(OLD_TIMEOUT[0]);
+    expect(existsSync(join(dir, 'src/interactive/legacy.py'))).toBe(false);
   });
 });
 
