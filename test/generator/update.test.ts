@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MANIFEST_PATH, parseManifest, sha256 } from '../../generators/lib/ownership.js';
 import { derivedPackage, edit, templateText } from '../support/packages.js';
 import { CLI, runCommand, tempDir } from '../support/project.js';
@@ -14,6 +14,9 @@ import { REPO_ROOT } from '../support/project.js';
 import { readTree } from './support.js';
 
 const UPDATE_GENERATOR = join(REPO_ROOT, 'dist', 'generators', 'update', 'index.js');
+
+// Each case spawns the CLI several times (generate, commit, update): minutes on a busy 2-core machine.
+vi.setConfig({ testTimeout: 240_000 });
 
 const tmp = tempDir('hf-update-');
 afterAll(() => tmp.cleanup());
