@@ -29,16 +29,20 @@ const git = (dir: string, ...args: string[]) =>
 
 // The old template's lines, and what the running package has instead.
 const OLD_TIMEOUT = ['timeout = 30\n', 'timeout = 60\n'] as const;
-const OLD_LIFETIME = ['PERMANENT_SESSION_LIFETIME = 3600\n', 'PERMANENT_SESSION_LIFETIME = 1800\n'] as const;
-const NEW_VIEW_COMMENT = '    # See Other: a reload after the redirect does not submit the form again.\n';
+// A setting the old config had and the new one dropped; a team changing it conflicts with the drop.
+const OLD_SETTING = ['class Config:\n', 'class Config:\n    LEGACY_SETTING = 1\n'] as const;
+const TEAM_SETTING = '    LEGACY_SETTING = 2\n';
+// The new views.py gained its first line (the old one lacked it).
+const VIEWS = templateText('src/__pkg__/views.py');
+const NEW_VIEW_LINE = `${VIEWS.split('\n')[0]!}\n`;
 
 beforeAll(() => {
   derivedPackage(OLD, {
     version: OLD_VERSION,
     templates: {
       'gunicorn.conf.py.ejs': edit(templateText('gunicorn.conf.py.ejs'), ...OLD_TIMEOUT),
-      'src/__pkg__/config.py.ejs': edit(templateText('src/__pkg__/config.py.ejs'), ...OLD_LIFETIME),
-      'src/__pkg__/views.py': edit(templateText('src/__pkg__/views.py'), NEW_VIEW_COMMENT, ''),
+      'src/__pkg__/config.py.ejs': edit(templateText('src/__pkg__/config.py.ejs'), ...OLD_SETTING),
+      'src/__pkg__/views.py': VIEWS.slice(NEW_VIEW_LINE.length),
       'src/__pkg__/legacy.py': '"""Dropped by the next version."""\n',
       'src/__pkg__/legacy_kept.py': '"""Dropped by the next version, but the team changed it."""\n',
     },
@@ -79,8 +83,8 @@ describe('hardened-flask update', () => {
     expect(result.exitCode, result.stderr + result.stdout).toBe(0);
     expect(result.stdout).toMatch(/Update 0\.0\.9 → /);
     expect(read(dir, 'gunicorn.conf.py')).toContain(OLD_TIMEOUT[0]);
-    expect(read(dir, 'src/clean/config.py')).toContain(OLD_LIFETIME[0]);
-    expect(read(dir, 'src/clean/views.py')).toContain(NEW_VIEW_COMMENT);
+    expect(read(dir, 'src/clean/config.py')).not.toContain('LEGACY_SETTING');
+    expect(read(dir, 'src/clean/views.py')).toBe(VIEWS);
     expect(existsSync(join(dir, 'src/clean/legacy.py'))).toBe(false);
     expect(existsSync(join(dir, '.github/dependabot.yml'))).toBe(true);
     // The tree now equals a fresh project of the running version, .env (random key) aside.
@@ -108,7 +112,7 @@ describe('hardened-flask update', () => {
     const pkg = 'src/edited';
     const route = '\n\n@bp.get("/about")\ndef about() -> ResponseReturnValue:\n    return render_template("index.html")\n';
     writeFileSync(join(dir, pkg, 'views.py'), read(dir, `${pkg}/views.py`) + route);
-    writeFileSync(join(dir, pkg, 'config.py'), edit(read(dir, `${pkg}/config.py`), OLD_LIFETIME[1], 'PERMANENT_SESSION_LIFETIME = 7200\n'));
+    writeFileSync(join(dir, pkg, 'config.py'), edit(read(dir, `${pkg}/config.py`), '    LEGACY_SETTING = 1\n', TEAM_SETTING));
     writeFileSync(join(dir, 'README.md'), `${read(dir, 'README.md')}\n## Our runbook\n\nPage the on-call.\n`);
     writeFileSync(join(dir, pkg, 'legacy_kept.py'), `${read(dir, `${pkg}/legacy_kept.py`)}TEAM = True\n`);
     writeFileSync(join(dir, '.env'), `${read(dir, '.env')}EXTRA=1\n`);
@@ -124,10 +128,8 @@ describe('hardened-flask update', () => {
     // Both sides in the 3-way merge; yours / new template markers where they overlap.
     const views = read(dir, `${pkg}/views.py`);
     expect(views).toContain(route.trim());
-    expect(views).toContain(NEW_VIEW_COMMENT);
-    expect(read(dir, `${pkg}/config.py`)).toContain(
-      '<<<<<<< yours\n    PERMANENT_SESSION_LIFETIME = 7200\n=======\n    PERMANENT_SESSION_LIFETIME = 3600\n>>>>>>> new template\n',
-    );
+    expect(views.startsWith(NEW_VIEW_LINE)).toBe(true);
+    expect(read(dir, `${pkg}/config.py`)).toContain(`class Config:\n<<<<<<< yours\n${TEAM_SETTING}=======\n>>>>>>> new template\n`);
     expect(read(dir, 'README.md')).toContain('## Our runbook');
     expect(read(dir, `${pkg}/legacy_kept.py`)).toContain('TEAM = True'); // dropped by the template, kept: changed
     expect(existsSync(join(dir, `${pkg}/legacy.py`))).toBe(false); // dropped, unchanged: removed
@@ -144,14 +146,14 @@ describe('hardened-flask update', () => {
 
   it('with --conflict rej keeps yours in the file and writes the hunks to FILE.rej', async () => {
     const dir = await oldProject('rej');
-    writeFileSync(join(dir, 'src/rej/config.py'), edit(read(dir, 'src/rej/config.py'), OLD_LIFETIME[1], 'PERMANENT_SESSION_LIFETIME = 7200\n'));
+    writeFileSync(join(dir, 'src/rej/config.py'), edit(read(dir, 'src/rej/config.py'), '    LEGACY_SETTING = 1\n', TEAM_SETTING));
     commitAll(dir, 'edit');
     const result = await cli(['update', dir, '--from', OLD, '--yes', '--no-tests', '--conflict', 'rej']);
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(/see src\/rej\/config\.py\.rej/);
-    expect(read(dir, 'src/rej/config.py')).toContain('PERMANENT_SESSION_LIFETIME = 7200\n');
+    expect(read(dir, 'src/rej/config.py')).toContain(TEAM_SETTING);
     expect(read(dir, 'src/rej/config.py')).not.toContain('<<<<<<<');
-    expect(read(dir, 'src/rej/config.py.rej')).toMatch(/^<<<<<<< yours\n.*7200\n=======\n.*3600\n>>>>>>> new template\n$/s);
+    expect(read(dir, 'src/rej/config.py.rej')).toBe(`<<<<<<< yours\n${TEAM_SETTING}=======\n>>>>>>> new template\n`);
   });
 
   it('takes changed answers: a new CI provider brings its workflow, and the answers are recorded', async () => {

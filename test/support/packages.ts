@@ -47,7 +47,12 @@ export function derivedPackage(dir: string, edits: PackageEdits): string {
     if (!line) throw new Error(`no row for ${template}`);
     rows = rows.replace(`${line}\n`, '');
   }
-  if (edits.addRows?.length) rows = edit(rows, '\n];', `\n${edits.addRows.map((row) => `    ${row},`).join('\n')}\n];`);
+  if (edits.addRows?.length) {
+    // PROJECT_FILES is the module's last array.
+    const end = rows.lastIndexOf('\n];');
+    if (end < 0) throw new Error('test fixture out of date: no array in files.js');
+    rows = `${rows.slice(0, end)}\n${edits.addRows.map((row) => `    ${row},`).join('\n')}${rows.slice(end)}`;
+  }
   writeFileSync(filesJs, rows);
   return dir;
 }
