@@ -79,7 +79,11 @@ class Terminal {
 
 const questions = buildQuestions(defaultAnswers('x'), {});
 const message = (name: string) => questions.find((q) => q.name === name)!.message;
-const stored = (dir: string) => JSON.parse(readFileSync(join(dir, '.yo-rc.json'), 'utf8'))['generator-hardened-flask'];
+/** The answers stored in `.yo-rc.json`, without the generator version recorded beside them. */
+const stored = (dir: string) => {
+  const { version: _version, ...answers } = JSON.parse(readFileSync(join(dir, '.yo-rc.json'), 'utf8'))['generator-hardened-flask'];
+  return answers;
+};
 
 describe.skipIf(missingTools('pseudo-terminal prompts', ['script']).length > 0)('hardened-flask new in a terminal', () => {
   it('creates a project when Enter is pressed on every prompt', async () => {
