@@ -1,7 +1,7 @@
-// Fixture projects, each with its expected JSON report (test/fixtures/audit/expected/). Run with
-// UPDATE_AUDIT_EXPECTED=1 to rewrite the expected files after a deliberate change, then review
-// the diff like code.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// Fixture projects, each with its expected JSON report (test/fixtures/audit/expected/). The test
+// never writes an expected file: a missing one fails. After a deliberate change, rewrite them with
+// `npm run fixtures:update` and review the diff like code.
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditProject } from '../../generators/audit/audit.js';
@@ -59,7 +59,6 @@ const EXPECTED_RULES: Record<FixtureName, Partial<Record<ProtectionId, string[]>
   },
 };
 
-const UPDATE = process.env.UPDATE_AUDIT_EXPECTED === '1';
 const withJinja = jinjaOrSkip('audit fixtures with the real Jinja parse');
 
 describe.each(FIXTURE_NAMES)('fixture %s', (name) => {
@@ -75,10 +74,7 @@ describe.each(FIXTURE_NAMES)('fixture %s', (name) => {
   it.skipIf(!withJinja)('matches its expected JSON report', () => {
     const file = join(EXPECTED, `${name}.json`);
     const actual = normaliseReport(report);
-    if (UPDATE || !existsSync(file)) {
-      mkdirSync(EXPECTED, { recursive: true });
-      writeFileSync(file, `${JSON.stringify(actual, null, 2)}\n`);
-    }
+    expect(existsSync(file), `${file} is missing: write it with \`npm run fixtures:update\` and review it`).toBe(true);
     expect(actual).toEqual(JSON.parse(readFileSync(file, 'utf8')));
   });
 
