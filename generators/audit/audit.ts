@@ -102,7 +102,7 @@ export async function gatherFacts(root: string, options: AuditOptions = {}): Pro
   const deploy: DeployFacts = { ...found, envFiles, workflows: files('workflow') };
   const facts: ProjectFacts = { python: analysed.files, templates: analysed.templates, deploy };
   const notes: string[] = [];
-  if (!analysed.files.some((f) => f.facts.some((x) => x.kind === 'flask-app'))) {
+  if (!analysed.files.some((f) => f.facts.some((x) => x.kind === 'flask-app' || (x.kind === 'class' && ((x.bases as string[]) ?? []).some((b) => b.split('.').pop() === 'Flask'))))) {
     notes.push('No Flask(...) application was found: is this a Flask project?');
   }
   if (analysed.jinja === null && templateFiles.length > 0) {

@@ -136,6 +136,8 @@ export interface TemplateFact {
   allowed?: boolean;
   dynamic?: boolean;
   token?: boolean | null;
+  /** A form without a known token: its field names and helper calls (for custom token schemes). */
+  fields?: string[];
   via?: string;
 }
 

@@ -43,7 +43,7 @@ CSRF_CLASSES = {"CSRFProtect", "CsrfProtect", "SeaSurf"}
 HEADER_CLASSES = {"Talisman"}
 HOOK_NAMES = ("after_request", "after_app_request", "before_request", "before_app_request")
 STATE_METHODS = {"post", "put", "patch", "delete"}
-WRITE_CALLS = re.compile(r"^(commit|delete|save|remove|execute|executemany|insert\w*|update\w*|delete\w*|bulk_\w+|destroy)$")
+WRITE_CALLS = re.compile(r"^(commit|save|delete|remove|destroy|insert\w*|update_\w+|delete_\w+|bulk_\w+)$")
 REQUEST_MAPS = {"form", "headers", "values", "args", "cookies", "json"}
 ROUTE_SHORTCUTS = {"get", "post", "put", "patch", "delete"}
 NON_APP_RUNNERS = ("subprocess", "asyncio", "uvicorn", "unittest", "pytest", "trio", "anyio", "doctest")
@@ -1207,6 +1207,8 @@ EXPR_BLOCK = re.compile(r"({{.*?}}|{%.*?%})", re.DOTALL)
 AUTOESCAPE_OFF = re.compile(r"{%-?\s*autoescape\s+(false|False|0)\s*-?%}")
 FILTER_SAFE_BLOCK = re.compile(r"{%-?\s*filter\s+safe\b")
 TOKEN_CALL = re.compile(r"\b(csrf_token\s*\(|hidden_tag\s*\(|form\.csrf_token\b|csrf_meta_tag\s*\()")
+FIELD_NAME = re.compile(r"""\bname\s*=\s*["']([\w.-]+)["']""", re.IGNORECASE)
+HELPER_CALL = re.compile(r"{{-?\s*([\w.]+)\s*\(")
 ALLOW_COMMENT = re.compile(r"{#-?\s*audit:\s*allow\b", re.IGNORECASE)
 
 
@@ -1353,7 +1355,10 @@ def form_facts(text: str, facts):
         elif DELEGATED_FORM.search(body):
             facts.append({"kind": "form", "line": lineno, "token": None})
         else:
-            facts.append({"kind": "form", "line": lineno, "token": False})
+            # the field names and helper calls it holds, for token schemes of the app's own
+            # (a before_request hook reading "nonce", the form rendering {{ form.nonce() }})
+            fields = sorted(set(FIELD_NAME.findall(body)) | {m.split(".")[-1] for m in HELPER_CALL.findall(body)})
+            facts.append({"kind": "form", "line": lineno, "token": False, "fields": fields})
 
 
 if __name__ == "__main__":
