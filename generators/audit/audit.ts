@@ -60,13 +60,13 @@ export async function gatherFacts(root: string, options: AuditOptions = {}): Pro
   const excluded = { tests: 0, vendored: 0 };
   const byKind = new Map<FileKind, string[]>();
   for (const file of walked.files) {
-    const kind = classify(file);
-    if (!kind) continue;
     const why = excludedAs(file);
     if (why) {
       excluded[why === 'test code' ? 'tests' : 'vendored']++;
       continue;
     }
+    const kind = classify(file);
+    if (!kind) continue;
     const list = byKind.get(kind) ?? [];
     list.push(file);
     byKind.set(kind, list);
@@ -77,6 +77,7 @@ export async function gatherFacts(root: string, options: AuditOptions = {}): Pro
   const pythonFiles = await reader.filterReadable(files('python'));
   const templateFiles = await reader.filterReadable(files('template'));
   const analysing = runAnalyser({ root, python: pythonFiles, templates: templateFiles, maxBytes }, options.env);
+  analysing.catch(() => undefined); // awaited below; this only keeps an early failure from counting as unhandled
 
   // Every other kind through its reader, while the Python helper works
   const found = emptyFacts();

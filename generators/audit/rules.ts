@@ -694,7 +694,7 @@ function evaluateDebug(ctx: Context): ProtectionReport {
       if (!atImport && runBy) {
         debugOnInProduction = true;
         b.gap('debug/run-debug', `${runBy.file} runs ${f.file} as a script, and its app.run(debug=True) starts the interactive debugger in production.`, [here(f), here(runBy)], 'critical');
-      } else if (role !== 'prod' && !atImport) {
+      } else if (role !== 'prod') {
         b.gap('debug/run-debug', `${f.file} is a development script: app.run(debug=True) when run by hand.`, [here(f)], 'low');
       } else if (!atImport && server) {
         b.gap('debug/run-debug', `app.run(debug=True) under \`if __name__ == "__main__":\` in ${f.file} runs only by hand; production starts ${server.what}.`, [here(f)], 'low');
@@ -991,7 +991,6 @@ function evaluateSecret(ctx: Context): ProtectionReport {
       else b.gap('secret-key/test-literal', `${e.name} is written into ${e.file} (development only).`, [here(e)]);
     }
   }
-  if (ignoredDevKey) b.control(`The local key lives in ${ignoredDevKey.file}, which git does not track`, [here(ignoredDevKey)]);
 
   // The production image copying a .env with a key (no .dockerignore keeping it out)
   const keyEnvs = ctx.facts.deploy.env.filter((e) => e.source === 'envfile' && isKeyVar(e.name) && e.value && !e.file.includes('/') && !envFiles.get(e.file)?.example);
@@ -1004,6 +1003,10 @@ function evaluateSecret(ctx: Context): ProtectionReport {
     }
   }
 
+  // (said only when that file does not end up in the image: no self-contradiction)
+  if (ignoredDevKey && !b.gaps.some((g) => g.rule === 'secret-key/env-in-image' && g.locations.some((l) => l.file === ignoredDevKey!.file))) {
+    b.control(`The local key lives in ${ignoredDevKey.file}, which git does not track`, [here(ignoredDevKey)]);
+  }
   const sources = keySources(ctx);
   for (const source of sources) b.control(source.description, source.evidence);
 
@@ -1271,7 +1274,7 @@ function evaluateTemplating(ctx: Context): ProtectionReport {
     const value = f.autoescape as Val | null;
     if (!value || isFalsy(value)) b.gap('templating/unescaped-environment', 'jinja2.Environment() is created without autoescaping.', [here(f)]);
   }
-  const apps = ctx.kind('flask-app').filter((f) => fileRole(f.file) === 'prod');
+  const apps = ctx.apps.filter((f) => fileRole(f.file) === 'prod');
   if (!disabled) {
     b.control('Jinja autoescaping on (Flask\'s default for .html, .htm, .xml, .xhtml and .svg templates)', apps.map(here));
   }
