@@ -70,7 +70,7 @@ SECRET_STORES = re.compile(
 KEYISH = re.compile(r"urandom|token_|randbytes|getrandbits|uuid4|get_random_bytes|open\(|read_text|read_bytes")
 # Words that make a file/text pre-filter keep a Python file: every name the visitor reacts to.
 RELEVANT = re.compile(
-    rb"Flask|route|add_url_rule|\.(?:get|post|put|patch|delete)\(|environ|getenv|config|Config|Settings|"
+    rb"Flask|route|add_url_rule|@[\w.]+\.(?:get|post|put|patch|delete)\(|environ|getenv|config|Config|Settings|"
     rb"DEBUG|SECRET|secret_key|CSRF|csrf|SeaSurf|Talisman|headers|exempt|init_app|Blueprint|_request|"
     rb"\.run\(|serve|Markup|render_template_string|from_string|Template|Environment|jinja|autoescape|"
     rb"Form|setup\(|__name__|decouple|environs|HSTS|CSP|urandom|token_|Debugged|raw_env|bind|reload"
@@ -219,6 +219,32 @@ class PyAnalyser(ast.NodeVisitor):
         self.is_gunicorn = base.startswith("gunicorn") or ("gunicorn" in base and "conf" in base)
         self.is_setup = base == "setup.py"
         self.may_key = True
+
+    # --- traversal ---------------------------------------------------------------------------
+    # ast.NodeVisitor looks the visit_* method up by name and walks fields through generators on
+    # every node; on a large project that lookup is a fair share of the run. The same traversal
+    # with the method cached per node class and the fields read directly:
+    _dispatch: dict = {}
+
+    def visit(self, node):
+        cls = node.__class__
+        method = self._dispatch.get(cls)
+        if method is None:
+            method = getattr(PyAnalyser, "visit_" + cls.__name__, None) or PyAnalyser.generic_visit
+            self._dispatch[cls] = method
+        return method(self, node)
+
+    def generic_visit(self, node):
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if value is None:
+                continue
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST):
+                self.visit(value)
 
     # --- preparation -------------------------------------------------------------------------
     def run(self):
