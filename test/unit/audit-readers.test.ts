@@ -7,6 +7,7 @@ import type { DeployFacts, ProjectFacts, ProtectionId, PyFact, TemplateFile } fr
 import { READERS, readFile } from '../../generators/audit/readers.js';
 import { evaluate, flaskBelow31, RECOGNISED_CONTROLS } from '../../generators/audit/rules.js';
 import { excludedAs, looksMinified } from '../../generators/audit/scope.js';
+import { projectFacts } from '../fixtures/audit/support.js';
 
 describe('readers table', () => {
   it('has one reader per file kind it lists, each returning facts for its own file', () => {
@@ -93,12 +94,8 @@ describe('deploy readers for issue 11', () => {
 
 // ---------------------------------------------------------------------------------------------
 
-const noDeploy = (): DeployFacts => ({ commands: [], env: [], dependencies: [], nginx: [], envFiles: [], js: [], templateAllowList: [], workflows: [] });
-const facts = (python: Record<string, PyFact[]>, deploy: Partial<DeployFacts> = {}, templates: TemplateFile[] = []): ProjectFacts => ({
-  python: Object.entries(python).map(([path, list]) => ({ path, facts: list })),
-  templates,
-  deploy: { ...noDeploy(), ...deploy },
-});
+const facts = (python: Record<string, PyFact[]>, deploy: Partial<DeployFacts> = {}, templates: TemplateFile[] = []): ProjectFacts =>
+  projectFacts(python, { deploy, templates });
 const protection = (f: ProjectFacts, id: ProtectionId) => evaluate(f).find((p) => p.id === id)!;
 const rules = (f: ProjectFacts, id: ProtectionId) => protection(f, id).missingImplementation.map((g) => g.rule);
 const controls = (f: ProjectFacts, id: ProtectionId) => protection(f, id).currentlyImplemented.map((c) => c.description).join('\n');
