@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditProject } from '../../generators/audit/audit.js';
 import type { AuditReport, ProtectionId, Status } from '../../generators/audit/model.js';
-import { renderSarif } from '../../generators/audit/render.js';
+import { renderSarif, renderTable } from '../../generators/audit/render.js';
+import { worstFindings } from '../../generators/audit/report.js';
 import {
   copyFixture,
   EXPECTED,
@@ -156,6 +157,16 @@ describe.each(FIXTURE_NAMES)('fixture %s', (name) => {
 
   it('puts the worst finding first, and never cites test code or vendored assets', () => {
     const rank = { critical: 4, high: 3, medium: 2, low: 1 } as const;
+    const all = report.protections.flatMap((p) => p.missingImplementation).filter((g) => g.severity !== 'low');
+    const worst = worstFindings(report);
+    if (all.length > 0) {
+      expect(rank[worst[0]!.severity]).toBe(Math.max(...all.map((g) => rank[g.severity])));
+      const table = renderTable(report);
+      expect(table.indexOf('Worst findings')).toBeLessThan(table.indexOf('Missing implementation'));
+      expect(table.indexOf(worst[0]!.description)).toBeLessThan(table.indexOf('Missing implementation'));
+    } else {
+      expect(worst).toEqual([]);
+    }
     for (const p of report.protections) {
       const severities = p.missingImplementation.map((g) => rank[g.severity]);
       expect(severities, p.id).toEqual([...severities].sort((a, b) => b - a));
