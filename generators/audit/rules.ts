@@ -1175,8 +1175,8 @@ function evaluateCsrf(ctx: Context): ProtectionReport {
     const validated = stateRoutes.filter((f) => f.validatesForm && forms.length > 0);
     const tokenAuth = stateRoutes.filter((f) => !validated.includes(f) && headerAuthenticated(f));
     const open = stateRoutes.filter((f) => !validated.includes(f) && !tokenAuth.includes(f));
-    if (validated.length > 0) b.control(`${plural(validated.length, 'view')} validate a FlaskForm (validate_on_submit), which checks its CSRF token`, validated.map(here));
-    if (tokenAuth.length > 0) b.control(`${plural(tokenAuth.length, 'API route')} authenticate by token or basic auth, not by cookie: not CSRF-relevant`, tokenAuth.map(here));
+    if (validated.length > 0) b.control(`${plural(validated.length, 'view')} ${validated.length === 1 ? 'validates' : 'validate'} a FlaskForm (validate_on_submit), which checks its CSRF token`, validated.map(here));
+    if (tokenAuth.length > 0) b.control(`${plural(tokenAuth.length, 'API route')} ${tokenAuth.length === 1 ? 'authenticates' : 'authenticate'} by token or basic auth, not by cookie: not CSRF-relevant`, tokenAuth.map(here));
     const routes = open.length > 0 ? ` ${plural(open.length, 'state-changing route')} ${open.length === 1 ? 'accepts' : 'accept'} requests from any site.` : '';
     b.gap('csrf/no-global-protection', `No CSRFProtect (or SeaSurf) on the app.${routes}`, open.map(here), open.length > 0 ? 'high' : 'medium');
   }

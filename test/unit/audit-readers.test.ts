@@ -148,6 +148,32 @@ describe('CSRF: token helpers other than csrf_token()', () => {
   });
 });
 
+describe('CSRF without a global protection: what is really open', () => {
+  it('lists only views that neither validate a FlaskForm nor authenticate by token', () => {
+    const route = (line: number, fn: string, extra: Partial<PyFact>): PyFact => ({ kind: 'route', line, function: fn, methods: ['POST'], owner: 'bp', decorators: [], ...extra });
+    const f = facts({
+      'app/forms.py': [{ kind: 'class', line: 5, name: 'ProfileForm', bases: ['flask_wtf.FlaskForm'] }],
+      'app/views.py': [
+        route(10, 'profile', { validatesForm: true }),
+        route(20, 'add_vehicle', { decorators: ['bp.route', 'token_auth.login_required'] }),
+        route(30, 'import_csv', { authHeader: true }),
+        route(40, 'rename', {}),
+      ],
+    });
+    const gap = protection(f, 'csrf').missingImplementation.find((g) => g.rule === 'csrf/no-global-protection')!;
+    expect(gap.description).toContain('1 state-changing route accepts requests from any site');
+    expect(gap.locations).toEqual([{ file: 'app/views.py', line: 40 }]);
+    expect(controls(f, 'csrf')).toContain('1 view validates a FlaskForm');
+    expect(controls(f, 'csrf')).toContain('2 API routes authenticate by token or basic auth');
+  });
+
+  it('reports a GET route that writes, and not one that only reads', () => {
+    const get = (fn: string, writes: boolean): PyFact => ({ kind: 'route', line: 3, function: fn, rule: `/${fn}`, methods: ['GET'], owner: 'bp', decorators: [], writes });
+    expect(rules(facts({ 'app/views.py': [get('dismiss', true)] }), 'csrf')).toContain('csrf/state-changing-get');
+    expect(rules(facts({ 'app/views.py': [get('show', false)] }), 'csrf')).not.toContain('csrf/state-changing-get');
+  });
+});
+
 describe('recognised controls (the extension point for a hardening package)', () => {
   afterEach(() => {
     RECOGNISED_CONTROLS.length = 0;
