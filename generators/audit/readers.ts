@@ -73,6 +73,14 @@ export const READERS: Readonly<Partial<Record<FileKind, Reader>>> = {
   'config-data': (file, text) => ({ configData: parseConfigData(file, text) }),
 };
 
+/**
+ * The batch reader of the two kinds that need Python itself: `python` files (parsed with `ast`)
+ * and `template`s (parsed with jinja2, or the documented fallback), in one helper process per
+ * core. Returns a `PythonResult` (model.ts): `PyFile`s with `PyFact`s, `TemplateFile`s with
+ * `TemplateFact`s. `gatherFacts` (audit.ts) calls it; so can the retrofit.
+ */
+export { runAnalyser as readPythonAndTemplates } from './python.js';
+
 /** Kinds whose files count as deploy files in `analysis.deployFiles`. */
 export const DEPLOY_KINDS: ReadonlySet<FileKind> = new Set<FileKind>([
   'procfile', 'dockerfile', 'compose', 'platform-yaml', 'systemd', 'nginx', 'uwsgi', 'requirements', 'pyproject',
