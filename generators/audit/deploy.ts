@@ -1,7 +1,7 @@
 // Small parsers for the files around the code: where the app is started, which variables it
 // gets, which packages it installs, and what the reverse proxy adds. Each takes a file's text
 // and returns facts with line numbers; none does I/O.
-import type { AllowEntry, CommandFact, ConfigDataFact, DependencyFact, DockerCopyFact, EnvFact, JsFact, NginxFact } from './model.js';
+import type { AllowEntry, CommandFact, ConfigDataFact, DependencyFact, DockerCopyFact, EnvFact, HeaderPolicyFact, JsFact, NginxFact } from './model.js';
 import { looksMinified } from './scope.js';
 
 export type FileKind =
@@ -26,6 +26,7 @@ export type FileKind =
   | 'template-allowlist'
   | 'dockerignore'
   | 'config-data'
+  | 'header-policy'
   | 'shell';
 
 const TEMPLATE_EXT = /\.(html?|xhtml|xml|svg|jinja2?|j2|txt)$/i;
@@ -70,6 +71,7 @@ export function classify(path: string): FileKind | null {
   }
   if (lower === '.gitignore') return 'gitignore';
   if (lower === '.dockerignore') return 'dockerignore';
+  if (lower === 'security-headers.json') return 'header-policy';
   if (/\.(ya?ml|toml|ini|cfg|json)$/.test(lower) && (/^(config|settings|app|application|secrets?)([._-].*)?\.[a-z]+$/.test(lower) || dirs.some((d) => d === 'config' || d === 'conf' || d === 'settings'))) {
     return 'config-data';
   }
@@ -586,6 +588,28 @@ export function parseConfigData(file: string, text: string): ConfigDataFact[] {
     if (m) out.push({ file, line: index + 1, name: m[1]!, value: unquote(m[2]!.replace(/\s+#.*$/, '')) });
   });
   return out;
+}
+
+/**
+ * A header policy file (`security-headers.json`, which the generated project's security.py sends
+ * and its nginx snippet is rendered from): the Content-Security-Policy directives, at the line of
+ * the `content_security_policy` key. Invalid JSON yields nothing.
+ */
+export function parseHeaderPolicy(file: string, text: string): HeaderPolicyFact[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  const csp = (doc as { content_security_policy?: unknown })?.content_security_policy;
+  if (!csp || typeof csp !== 'object' || Array.isArray(csp)) return [];
+  const directives: Record<string, string> = {};
+  for (const [key, value] of Object.entries(csp as Record<string, unknown>)) {
+    directives[key] = Array.isArray(value) ? value.map(String).join(' ') : String(value);
+  }
+  const index = text.split(/\r?\n/).findIndex((l) => l.includes('"content_security_policy"'));
+  return [{ file, line: index + 1 || 1, directives }];
 }
 
 // ---------------------------------------------------------------------------------------------

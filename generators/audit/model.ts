@@ -201,6 +201,13 @@ export interface DockerCopyFact {
   dest: string;
 }
 
+/** The CSP directives of a header policy file (security-headers.json). */
+export interface HeaderPolicyFact {
+  file: string;
+  line: number;
+  directives: Record<string, string>;
+}
+
 /** A secret key set in a YAML/TOML/INI/JSON configuration file, value as written. */
 export interface ConfigDataFact {
   file: string;
@@ -257,6 +264,7 @@ export interface DeployFacts {
   /** Each .dockerignore, and whether it keeps .env files out of the image. */
   dockerignores?: { file: string; excludesEnv: boolean }[];
   configData?: ConfigDataFact[];
+  headerPolicies?: HeaderPolicyFact[];
 }
 
 export interface ProjectFacts {

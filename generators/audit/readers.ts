@@ -9,6 +9,7 @@ import {
   parseConfigData,
   parseDockerfile,
   parseEnvFile,
+  parseHeaderPolicy,
   parseNginx,
   parsePipfile,
   parseProcfile,
@@ -28,6 +29,7 @@ import type {
   DependencyFact,
   DockerCopyFact,
   EnvFact,
+  HeaderPolicyFact,
   JsFact,
   NginxFact,
 } from './model.js';
@@ -43,6 +45,7 @@ export interface FileFacts {
   dockerCopies?: DockerCopyFact[];
   dockerignores?: { file: string; excludesEnv: boolean }[];
   configData?: ConfigDataFact[];
+  headerPolicies?: HeaderPolicyFact[];
 }
 
 export type Reader = (file: string, text: string) => FileFacts;
@@ -71,6 +74,7 @@ export const READERS: Readonly<Partial<Record<FileKind, Reader>>> = {
   env: (file, text) => ({ env: parseEnvFile(file, text) }),
   dockerignore: (file, text) => ({ dockerignores: [{ file, excludesEnv: dockerignoreExcludesEnv(text) }] }),
   'config-data': (file, text) => ({ configData: parseConfigData(file, text) }),
+  'header-policy': (file, text) => ({ headerPolicies: parseHeaderPolicy(file, text) }),
 };
 
 /**
@@ -101,5 +105,5 @@ export function mergeFacts(into: Required<FileFacts>, facts: FileFacts): void {
 }
 
 export function emptyFacts(): Required<FileFacts> {
-  return { commands: [], env: [], dependencies: [], nginx: [], js: [], templateAllowList: [], dockerCopies: [], dockerignores: [], configData: [] };
+  return { commands: [], env: [], dependencies: [], nginx: [], js: [], templateAllowList: [], dockerCopies: [], dockerignores: [], configData: [], headerPolicies: [] };
 }

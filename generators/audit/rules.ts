@@ -356,6 +356,7 @@ class Context {
         dockerCopies: own(d.dockerCopies),
         dockerignores: own(d.dockerignores),
         configData: own(d.configData),
+        headerPolicies: own(d.headerPolicies),
       },
     };
     this.py = this.facts.python.flatMap((file) => file.facts.map((f) => ({ ...f, file: file.path })));
@@ -1357,7 +1358,21 @@ function evaluateHeaders(ctx: Context): ProtectionReport {
       } else {
         cspSeen = true;
         covered.add('content-security-policy');
-        if (csp === 'unknown') {
+        const policies = ctx.facts.deploy.headerPolicies ?? [];
+        if (csp === 'unknown' && policies.length > 0) {
+          // the policy file Talisman's CSP is read from (security-headers.json)
+          const before = b.gaps.length;
+          for (const policy of policies) {
+            const parsed = cspFromVal({ t: 'dict', items: Object.fromEntries(Object.entries(policy.directives).map(([k, v]) => [k, { t: 'const', v }])) });
+            if (typeof parsed === 'string') continue;
+            for (const p of cspProblems(parsed)) {
+              b.gap(p.rule, `Content-Security-Policy in ${policy.file}: ${p.detail}.`, [here(policy)], p.severity);
+            }
+          }
+          if (!b.gaps.slice(before).some((g) => g.severity === 'high')) {
+            b.control(`Strict Content-Security-Policy from ${policies.map((p) => p.file).join(', ')}`, [here(anchor), ...policies.map(here)]);
+          }
+        } else if (csp === 'unknown') {
           b.control('Content-Security-Policy set through Talisman (computed at run time; not checked)', [here(anchor)]);
         } else {
           const problems = cspProblems(csp);

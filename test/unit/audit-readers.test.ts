@@ -21,6 +21,7 @@ describe('readers table', () => {
       env: ['.env', 'SECRET_KEY=x\n'],
       dockerignore: ['.dockerignore', '.env\n'],
       'config-data': ['config/settings.yaml', 'secret_key: ${SECRET_KEY}\n'],
+      'header-policy': ['src/app/security-headers.json', '{\n  "content_security_policy": { "script-src": "\'self\'" }\n}\n'],
     };
     for (const [kind, [file, text]] of Object.entries(samples) as [FileKind, [string, string]][]) {
       expect(classify(file), file).toBe(kind);
