@@ -1,14 +1,14 @@
 // `yo hardened-flask [dir]` / `hardened-flask new <dir>`: the Yeoman lifecycle, kept thin.
 // Decisions live in pure modules (answers, manifest, context); this class orders the I/O.
 import { randomBytes } from 'node:crypto';
-import { chmodSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import ejs from 'ejs';
 import Generator from 'yeoman-generator';
 import { ANSWER_KEYS, type Answers, checkPartialAnswers, completeAnswers } from '../lib/answers.js';
 import { templateContext } from '../lib/context.js';
 import { UsageError } from '../lib/errors.js';
 import { planFiles, type PlannedFile } from '../lib/manifest.js';
-import { formatGenerated } from '../lib/format.js';
 import { templatesRoot } from '../lib/paths.js';
 import { fallbackProjectName, givenAnswers, refuseNonEmptyTarget, STORE_KEY } from '../lib/preflight.js';
 import { createStagingDir, promoteStagingDir } from '../lib/staging.js';
@@ -78,19 +78,21 @@ export default class AppGenerator extends Generator {
     this.planned = planFiles(PROJECT_FILES, answers);
   }
 
-  async writing(): Promise<void> {
+  writing(): void {
     const answers = this.answers!;
     const context = templateContext(answers, randomBytes(32).toString('hex'));
+    // One read and one in-memory write per file: mem-fs-editor's copy/copyTpl would glob each
+    // path and stat it again. The files still reach disk through Yeoman's conflicter and commit.
     for (const file of this.planned) {
       const from = this.templatePath(file.template);
-      const to = this.destinationPath(file.to);
-      if (file.render) this.fs.copyTpl(from, to, context);
-      else this.fs.copy(from, to);
+      const source = readFileSync(from);
+      const contents = file.render ? ejs.render(source.toString('utf8'), context, { filename: from }) : source;
+      this.fs.write(this.destinationPath(file.to), contents);
     }
     // Only the answers are stored; the dev key lives in .env alone.
     const stored = Object.fromEntries(ANSWER_KEYS.map((key) => [key, answers[key]]));
     this.fs.writeJSON(this.destinationPath('.yo-rc.json'), { [STORE_KEY]: stored });
-    await formatGenerated(this.fs, this.destinationRoot());
+    // No Prettier pass: templates are written formatted (see lib/format.ts and its test).
   }
 
   install(): void {
