@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // The standalone front door: `hardened-flask new|audit`, no global `yo` needed.
-// Only `new` loads yeoman-environment (about a second to import): help, version and audit stay fast.
+// Only `new` loads yeoman-environment (about a second to import) and the answer checks (with
+// their tables of Python names): help, version and audit stay fast.
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from './lib/errors.js';
-import { preflightNew, refuseNonEmptyTarget } from './lib/preflight.js';
 import { packageVersion } from './lib/paths.js';
 
 const USAGE = `Usage: hardened-flask <command> [options]
@@ -94,6 +94,7 @@ async function runNew(args: string[]): Promise<number> {
   }
   const target = resolve(positionals[0]!);
   const answersFile = values.answers ? resolve(values.answers as string) : undefined;
+  const { preflightNew, refuseNonEmptyTarget } = await import('./lib/preflight.js');
   if (values.yes) preflightNew(target, answersFile, Boolean(values.force));
   else refuseNonEmptyTarget(target, Boolean(values.force));
   const { runNewProject } = await loadNewCommand();
