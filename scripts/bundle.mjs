@@ -1,10 +1,11 @@
 // Bundles the `new` path (yeoman-environment, yeoman-generator, the app generator) into
-// dist/bundle/new-command.js: one module to load instead of ~2,000 small ones.
-// Parts of Yeoman that a
-// `new` run never reaches on its usual path (the prompt library when every answer is given,
-// installing generators from npm, git, npm registry look-ups) are split into chunks of their
-// own and loaded on first use (`lazyModules` below), so a run does not parse and evaluate
+// dist/bundle/new-command.js: one module to load instead of ~2,000 small ones. Parts of Yeoman
+// that a `new` run never reaches on its usual path (the prompt library when every answer is
+// given, installing generators from npm, git, npm registry look-ups) are split into chunks of
+// their own and loaded on first use (`lazyModules` below), so a run does not parse and evaluate
 // several megabytes it does not need.
+// BUNDLE_META=file writes esbuild's metafile there and BUNDLE_SOURCEMAP=1 adds source maps, to see
+// what a chunk holds and to profile the bundle by original package.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
