@@ -117,7 +117,9 @@ class Talisman(flask_talisman.Talisman):
     def _options(self) -> tuple[object, ...]:
         # Everything the headers depend on, copied, so a change in place is seen too.
         def copy(value: object) -> object:
-            return tuple(value.items()) if isinstance(value, dict) else value
+            if isinstance(value, dict):
+                return tuple((k, copy(v)) for k, v in value.items())
+            return tuple(value) if isinstance(value, list) else value
 
         return (
             copy(self.content_security_policy),
