@@ -3,12 +3,14 @@
 import { fileURLToPath } from 'node:url';
 import { createEnv } from 'yeoman-environment';
 import AppGenerator from './app/index.js';
+import type { Answers } from './lib/answers.js';
 
 export interface NewOptions {
   yes: boolean;
   force: boolean;
   skipInstall: boolean;
-  answers?: string;
+  /** The answers file, already read and checked by the CLI (read once). */
+  answersFromFile?: Partial<Answers>;
 }
 
 export async function runNewProject(target: string, options: NewOptions): Promise<void> {

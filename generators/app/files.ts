@@ -9,6 +9,10 @@ const gitlab = (a: { ci: string }) => a.ci === 'gitlab' || a.ci === 'both';
 export const PROJECT_FILES: readonly FileRow[] = [
   // Packaging and entry points
   { template: 'pyproject.toml.ejs' },
+  // What production and CI install: every package pinned with its hashes (npm run locks)
+  { template: 'requirements.lock' },
+  { template: 'requirements-dev.lock' },
+  { template: 'scripts/lock.py' },
   { template: 'wsgi.py.ejs' },
   { template: 'gunicorn.conf.py.ejs' },
   // Environment: the dev key is random and private; production never reads .env
@@ -25,6 +29,8 @@ export const PROJECT_FILES: readonly FileRow[] = [
   { template: 'src/__pkg__/config.py.ejs' },
   { template: 'src/__pkg__/secrets.py' },
   { template: 'src/__pkg__/security.py' },
+  // The header policy: security.py sends it, the nginx snippet is rendered from it
+  { template: 'src/__pkg__/security-headers.json' },
   { template: 'src/__pkg__/errors.py' },
   { template: 'src/__pkg__/checks.py' },
   { template: 'src/__pkg__/cli.py' },
