@@ -62,7 +62,8 @@ afterAll(async () => {
   for (const dir of await Promise.allSettled(rendered.values())) {
     if (dir.status === 'fulfilled') rmSync(dirname(dir.value), { recursive: true, force: true });
   }
-});
+  // Removing ~70 rendered trees takes seconds on a loaded 2-core machine: a hang guard, not a bound.
+}, 120_000);
 
 /**
  * Parses every file that has a grammar; `freeText` answers may legitimately hold `<%`.
