@@ -9,7 +9,6 @@ import { templateContext } from '../lib/context.js';
 import { UsageError } from '../lib/errors.js';
 import { planFiles, type PlannedFile, writtenFile } from '../lib/manifest.js';
 import { buildManifest, MANIFEST_PATH, serializeManifest } from '../lib/ownership.js';
-import { formatGenerated } from '../lib/format.js';
 import { writePlanned } from '../lib/render.js';
 import { packageVersion, templatesRoot } from '../lib/paths.js';
 import { fallbackProjectName, givenAnswers, refuseNonEmptyTarget, storedConfig } from '../lib/preflight.js';
@@ -138,14 +137,14 @@ export default class AppGenerator extends Generator {
     this.planned = planFiles(PROJECT_FILES, answers);
   }
 
-  async writing(): Promise<void> {
+  writing(): void {
     const answers = this.answers!;
     const context = templateContext(answers, randomBytes(32).toString('hex'));
     writePlanned(this.fs, this.templatePath(), this.destinationRoot(), this.planned, context);
     // Only the answers (and the version that used them) are stored; the dev key lives in .env alone.
     this.fs.writeJSON(this.destinationPath('.yo-rc.json'), storedConfig(answers, packageVersion()));
-    await formatGenerated(this.fs, this.destinationRoot());
-    // The ownership record hashes the bytes as written, so it comes after formatting.
+    // No Prettier pass: templates are written formatted (see lib/format.ts and its test). The
+    // ownership record hashes the bytes as written.
     const written = this.planned.map((file) => ({ ...writtenFile(file), contents: this.fs.read(this.destinationPath(file.to), { raw: true })! }));
     this.fs.write(this.destinationPath(MANIFEST_PATH), serializeManifest(buildManifest(packageVersion(), written)));
   }

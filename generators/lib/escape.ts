@@ -87,5 +87,17 @@ export function nginxStr(text: string): string {
   return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
-export const escapeHelpers = { pyStr, tomlStr, yamlStr, mdText, commentText, nginxStr } as const;
+/**
+ * A Markdown table laid out as Prettier lays it out (columns padded to their widest cell, a
+ * `---` rule as wide as each column), so a table whose cells hold answers (the service name)
+ * needs no Prettier pass at generation time. Cells are Markdown already; the first row is the
+ * header. Widths count code points: the cells that vary are validated ASCII names and paths.
+ */
+export function mdTable(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(3, ...rows.map((row) => [...row[column]!].length)));
+  const line = (cells: readonly string[]) => `| ${cells.map((cell, i) => cell + ' '.repeat(widths[i]! - [...cell].length)).join(' | ')} |`;
+  return [line(rows[0]!), line(widths.map((width) => '-'.repeat(width))), ...rows.slice(1).map(line)].join('\n');
+}
+
+export const escapeHelpers = { pyStr, tomlStr, yamlStr, mdText, mdTable, commentText, nginxStr } as const;
 export type EscapeHelpers = typeof escapeHelpers;

@@ -1,7 +1,7 @@
 // A version of the generator's templates, as update needs it: the templates, the files manifest
 // that says which to write, and the context they are rendered with, loaded from the running
 // package or from another package's root (an unpacked older package or a built checkout).
-// Rendering is the new-project generator's own steps (planFiles → writePlanned → formatGenerated)
+// Rendering is the new-project generator's own steps (planFiles → writePlanned, then formatLikeOldVersions)
 // into an in-memory editor, so any version renders with the same code and the same formatting.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,7 +12,7 @@ import { PROJECT_FILES } from '../app/files.js';
 import type { Answers } from '../lib/answers.js';
 import { templateContext } from '../lib/context.js';
 import { UsageError } from '../lib/errors.js';
-import { formatGenerated } from '../lib/format.js';
+import { formatLikeOldVersions } from '../lib/format.js';
 import { type FileRow, type Owner, planFiles, type PlannedFile } from '../lib/manifest.js';
 import { GENERATOR_NAME } from '../lib/ownership.js';
 import { packageRoot, packageVersion } from '../lib/paths.js';
@@ -98,7 +98,7 @@ export async function renderTemplateSet(set: TemplateSet, answers: Answers): Pro
   const root = resolve('/', '.hardened-flask-render', set.version);
   const planned = set.plan(answers);
   writePlanned(fs, set.templatesDir, root, planned, set.context(answers));
-  await formatGenerated(fs as never, root);
+  await formatLikeOldVersions(fs as never, root);
   const rendered = new Map<string, RenderedFile>();
   for (const file of planned) {
     rendered.set(file.to, {

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseToml } from 'smol-toml';
 import { parseAllDocuments } from 'yaml';
 import { type Answers, CI_PROVIDERS } from '../../generators/lib/answers.js';
+import { prettierDrift, prettierParserFor } from '../../generators/lib/format.js';
 import { pythonCompileErrors, readTree, ruffCommand, ruffProblems, ruffVersion, runApp } from './support.js';
 
 /** The answers that change which files are written or what they say, crossed fully. */
@@ -64,9 +65,15 @@ afterAll(async () => {
   // Removing ~70 rendered trees takes seconds on a loaded 2-core machine: a hang guard, not a bound.
 }, 120_000);
 
-/** Parses every file that has a grammar; `freeText` answers may legitimately hold `<%`. */
-function checkTree(dir: string, { freeText = false } = {}): Map<string, string> {
+/**
+ * Parses every file that has a grammar; `freeText` answers may legitimately hold `<%`.
+ * Prettier does not run at generation time, so every emitted JSON/YAML/Markdown file must
+ * already be what Prettier would write.
+ */
+async function checkTree(dir: string, { freeText = false } = {}): Promise<Map<string, string>> {
   const tree = readTree(dir);
+  expect([...tree.keys()].filter((path) => prettierParserFor(path)).length).toBeGreaterThanOrEqual(4);
+  expect(await prettierDrift(tree), 'files Prettier would change').toEqual([]);
   for (const [path, text] of tree) {
     if (!freeText) expect(text, `${path} keeps an EJS delimiter`).not.toMatch(/<%|%>/);
     if (path.endsWith('.toml')) expect(() => parseToml(text), path).not.toThrow();
@@ -84,7 +91,7 @@ function checkTree(dir: string, { freeText = false } = {}): Map<string, string> 
 describe('every combination of the branching answers renders cleanly', () => {
   it.each(MATRIX.map((answers) => [JSON.stringify(answers), answers] as const))('%s', async (_label, answers) => {
     const dir = await render(answers);
-    const tree = checkTree(dir);
+    const tree = await checkTree(dir);
     expect(tree.has('src/matrix_svc/api.py')).toBe(answers.includeApi);
     expect(tree.has('src/matrix_svc/static/app.js')).toBe(answers.includeApi);
   });
@@ -92,13 +99,13 @@ describe('every combination of the branching answers renders cleanly', () => {
 
 describe('value-only answers render cleanly', () => {
   it.each(VALUE_CASES.map((answers) => [JSON.stringify(answers), answers] as const))('%s', async (_label, answers) => {
-    checkTree(await render(answers, 'value-svc'));
+    await checkTree(await render(answers, 'value-svc'));
   });
 });
 
 describe('long and odd answers render cleanly', () => {
   it.each(ODD_CASES.map((answers) => [JSON.stringify(answers).slice(0, 120), answers] as const))('%s', async (_label, answers) => {
-    checkTree(await render(answers, 'odd-svc'), { freeText: true });
+    await checkTree(await render(answers, 'odd-svc'), { freeText: true });
   });
 });
 
@@ -161,7 +168,7 @@ describe('free text', () => {
 
   it('comes out intact and every file still parses', async () => {
     const dir = await runApp('text-svc', { description, author });
-    const tree = checkTree(dir, { freeText: true });
+    const tree = await checkTree(dir, { freeText: true });
     const pyproject = parseToml(tree.get('pyproject.toml')!) as { project: { description: string; authors: { name: string }[] } };
     expect(pyproject.project.description).toBe(description);
     expect(JSON.stringify(pyproject.project.authors)).toContain(JSON.stringify(author).slice(1, -1));

@@ -7,9 +7,12 @@ in deploy/nginx/ is rendered from the same file, and ``flask security check`` co
 import json
 from pathlib import Path
 
-from flask import Flask, Response, current_app, g, session
-from flask_talisman import Talisman
+import flask_talisman
+import flask_talisman.talisman as _talisman_impl
+from flask import Flask, Response, current_app, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 csrf = CSRFProtect()
@@ -40,6 +43,8 @@ def init_security(app: Flask) -> None:
             message = f"CSRF_EXEMPT entry {endpoint!r} needs an existing endpoint and a reason"
             raise ValueError(message)
         csrf.exempt(app.view_functions[endpoint])
+
+    app.session_interface = _SessionInterface()
 
     # after_request hooks run in reverse order: registered first, this one sees Talisman's work.
     app.after_request(_finish_headers)
@@ -76,10 +81,11 @@ def _finish_headers(response: Response) -> Response:
         # A page with a CSRF token or a cookie belongs to one visitor: no shared or browser
         # cache may keep it (ASVS 5.0 14.3.2).
         response.headers["Cache-Control"] = "no-store"
-    # Talisman writes a value-less directive with a trailing space; send the header clean.
-    csp = response.headers.get("Content-Security-Policy")
-    if csp is not None:
-        response.headers["Content-Security-Policy"] = csp.rstrip()
+    if not getattr(response, _PREBUILT, False):
+        # Talisman writes a value-less directive with a trailing space; send the header clean.
+        csp = response.headers.get("Content-Security-Policy")
+        if csp is not None:
+            response.headers["Content-Security-Policy"] = csp.rstrip()
     return response
 
 
@@ -88,3 +94,161 @@ def _is_private(response: Response) -> bool:
     # the sign that it will be; the CSRF token is kept in `g` once a template has asked for it.
     token_field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     return "Set-Cookie" in response.headers or session.modified or token_field in g
+
+
+# Set on a response whose headers Talisman (below) added from its prebuilt lists.
+_PREBUILT = "_security_headers_prebuilt"
+
+
+class Talisman(flask_talisman.Talisman):
+    """Flask-Talisman with this app's headers worked out once, not on every response.
+
+    Talisman rebuilds the Content-Security-Policy from its dict and sets each header one by one
+    on every response (a scan of the header list each). With the options ``init_security``
+    passes, the headers differ only by the request's nonce and by HSTS (sent over HTTPS only),
+    so they are built once, by Talisman's own rules, and added in one step. They are built again
+    whenever an option changes (the project's mutation tests weaken the live policy). Views
+    with their own ``@talisman(...)`` options, responses that already hold one of these
+    headers, and options the shortcut does not cover take Talisman's own path, unchanged.
+    """
+
+    _built: tuple[object, dict[str, object] | None] | None = None
+
+    def _options(self) -> tuple[object, ...]:
+        # Everything the headers depend on, copied, so a change in place is seen too.
+        def copy(value: object) -> object:
+            if isinstance(value, dict):
+                return tuple((k, copy(v)) for k, v in value.items())
+            return tuple(value) if isinstance(value, list) else value
+
+        return (
+            copy(self.content_security_policy),
+            tuple(self.content_security_policy_nonce_in or ()),
+            copy(self.permissions_policy),
+            bool(self.feature_policy or self.document_policy),
+            bool(self.x_xss_protection or self.force_file_save),
+            self.content_security_policy_report_uri,
+            self.content_security_policy_report_only,
+            self.frame_options,
+            self.x_content_type_options,
+            self.strict_transport_security,
+            self.strict_transport_security_max_age,
+            self.strict_transport_security_include_subdomains,
+            self.strict_transport_security_preload,
+            self.referrer_policy,
+        )
+
+    def _prebuilt(self) -> dict[str, object] | None:
+        """The headers for the current options, or None where Talisman's own path must run."""
+        view = current_app.view_functions.get(request.endpoint)
+        if hasattr(view, "talisman_view_options"):
+            return None
+        options = self._options()
+        if self._built is None or self._built[0] != options:
+            self._built = (options, self._build())
+        return self._built[1]
+
+    def _build(self) -> dict[str, object] | None:
+        policy = self.content_security_policy
+        if (
+            not isinstance(policy, dict)
+            or not policy
+            or self.feature_policy
+            or self.document_policy
+            or self.x_xss_protection
+            or self.force_file_save
+            or self.content_security_policy_report_uri
+            or self.content_security_policy_report_only
+            or self.frame_options == _talisman_impl.ALLOW_FROM
+        ):
+            return None
+        # Talisman's _parse_policy, with a marker where each request's nonce goes.
+        nonce_in = set(self.content_security_policy_nonce_in or ())
+        parts = [
+            f"{name} {value if isinstance(value, str) else ' '.join(value)}"
+            for name, value in policy.items()
+        ]
+        marked = [
+            f"{part} 'nonce-\0'" if name in nonce_in else part
+            for part, name in zip(parts, policy, strict=True)
+        ]
+        fixed = []
+        if self.permissions_policy:
+            value = self._parse_structured_header_policy(self.permissions_policy)
+            fixed.append(("Permissions-Policy", value))
+        if self.frame_options:
+            fixed.append(("X-Frame-Options", self.frame_options))
+        if self.x_content_type_options:
+            fixed.append(("X-Content-Type-Options", "nosniff"))
+        hsts = f"max-age={self.strict_transport_security_max_age}"
+        if self.strict_transport_security_include_subdomains:
+            hsts += "; includeSubDomains"
+        if self.strict_transport_security_preload:
+            hsts += "; preload"
+        names = {"content-security-policy", "strict-transport-security", "referrer-policy"}
+        names.update(name.lower() for name, _ in fixed)
+        return {
+            "nonce": bool(nonce_in),
+            "csp_pieces": "; ".join(marked).split("\0"),
+            "csp_without_nonce": "; ".join(parts),
+            "fixed": fixed,
+            "hsts": ("Strict-Transport-Security", hsts) if self.strict_transport_security else None,
+            "referrer": ("Referrer-Policy", self.referrer_policy),
+            "names": names,
+        }
+
+    def _force_https(self) -> Response | None:
+        if self._prebuilt() is None:
+            return super()._force_https()
+        if self.session_cookie_secure and not self.app.debug:
+            self.app.config["SESSION_COOKIE_SECURE"] = True
+        if self.force_https and not (self.app.debug or _is_https()):
+            return super()._force_https()
+        return None
+
+    def _make_nonce(self) -> None:
+        built = self._prebuilt()
+        if built is None:
+            super()._make_nonce()
+        elif built["nonce"] and not getattr(request, "csp_nonce", None):
+            # Talisman's own nonce: the same generator and length.
+            request.csp_nonce = _talisman_impl.get_random_string(_talisman_impl.NONCE_LENGTH)
+
+    def _set_response_headers(self, response: Response) -> Response:
+        built = self._prebuilt()
+        headers = response.headers
+        if built is None or any(name.lower() in built["names"] for name, _value in headers):
+            return super()._set_response_headers(response)
+        nonce = getattr(request, "csp_nonce", None)
+        pieces = built["csp_pieces"]
+        csp = built["csp_without_nonce"] if nonce is None else nonce.join(pieces)
+        # Talisman leaves a trailing space after a value-less last directive; sent clean.
+        extra = [*built["fixed"], ("Content-Security-Policy", csp.rstrip())]
+        if built["hsts"] and _is_https():
+            extra.append(built["hsts"])
+        extra.append(built["referrer"])
+        headers.extend(extra)
+        setattr(response, _PREBUILT, True)
+        return response
+
+
+def _is_https() -> bool:
+    # Talisman's test: the request came over TLS, or the proxy says it did.
+    return request.is_secure or request.headers.get("X-Forwarded-Proto", "http") == "https"
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, with its signing serializer built once per set of keys.
+
+    Flask builds a new serializer when it opens and again when it saves a session, on every
+    request; the cookie format, the keys and the salt are Flask's, unchanged.
+    """
+
+    _cached: tuple[tuple[object, ...], URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        cached = self._cached
+        if cached is None or cached[0] != keys:
+            cached = self._cached = (keys, super().get_signing_serializer(app))
+        return cached[1]
