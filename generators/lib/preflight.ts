@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { type Answers, checkPartialAnswers, completeAnswers, deriveProjectName } from './answers.js';
 import { UsageError } from './errors.js';
+import { parsePresetRecord, type Preset, presetGiven, type PresetRecord } from './presets.js';
 import { isEmptyOrMissing } from './staging.js';
 
 /** The key this generator's answers are stored under in `.yo-rc.json`. */
@@ -28,24 +29,46 @@ export function readAnswersFile(file: string): Partial<Answers> {
   return checkPartialAnswers(readJson(file));
 }
 
-/** Answers stored by an earlier run in `<target>/.yo-rc.json`, so a re-run asks nothing. */
-export function readStoredAnswers(target: string): Partial<Answers> {
+/** Keys stored beside the answers in `.yo-rc.json` that are not answers. */
+const STORED_META = ['version', 'preset'];
+
+function readStored(target: string): Record<string, unknown> | undefined {
   const file = join(target, '.yo-rc.json');
-  if (!existsSync(file)) return {};
+  if (!existsSync(file)) return undefined;
   const stored = (readJson(file) as Record<string, unknown>)[STORE_KEY];
-  return stored === undefined ? {} : checkPartialAnswers(stored);
+  return stored !== null && typeof stored === 'object' ? (stored as Record<string, unknown>) : undefined;
 }
 
-/** Stored answers, overridden by the answers file: what the user has already said. */
-export function givenAnswers(target: string | undefined, answersFile: string | undefined): Partial<Answers> {
-  return { ...(target ? readStoredAnswers(target) : {}), ...(answersFile ? readAnswersFile(answersFile) : {}) };
+/** Answers stored by an earlier run in `<target>/.yo-rc.json`, so a re-run asks nothing. */
+export function readStoredAnswers(target: string): Partial<Answers> {
+  const stored = readStored(target);
+  if (stored === undefined) return {};
+  return checkPartialAnswers(Object.fromEntries(Object.entries(stored).filter(([key]) => !STORED_META.includes(key))));
+}
+
+/** The preset an earlier run recorded in `<target>/.yo-rc.json`, if any. */
+export function readStoredPreset(target: string): PresetRecord | undefined {
+  const raw = readStored(target)?.['preset'];
+  return raw === undefined ? undefined : parsePresetRecord(raw, join(target, '.yo-rc.json'));
+}
+
+/**
+ * Stored answers, overridden by the answers file: what the user has already said. With a preset,
+ * an answer that contradicts a lock is refused and locked answers are added (never asked).
+ */
+export function givenAnswers(target: string | undefined, answersFile: string | undefined, preset?: Preset): Partial<Answers> {
+  const stored = target ? readStoredAnswers(target) : {};
+  const fromFile = answersFile ? readAnswersFile(answersFile) : {};
+  if (!preset) return { ...stored, ...fromFile };
+  const record = target ? readStoredPreset(target) : undefined;
+  return presetGiven(preset, { stored, record, fromFile, storedFile: target ? join(target, '.yo-rc.json') : '.yo-rc.json' });
 }
 
 /** The project name a folder suggests, used when no answer names the project. */
 export const fallbackProjectName = (folder: string): string => deriveProjectName(basename(folder));
 
 /** Everything `new --yes` would decide, checked without writing anything. */
-export function preflightNew(target: string, answersFile: string | undefined, force: boolean): Answers {
+export function preflightNew(target: string, answersFile: string | undefined, force: boolean, preset?: Preset): Answers {
   refuseNonEmptyTarget(target, force);
-  return completeAnswers(givenAnswers(target, answersFile), fallbackProjectName(target));
+  return completeAnswers(givenAnswers(target, answersFile, preset), fallbackProjectName(target), preset?.defaults);
 }
