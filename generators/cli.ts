@@ -5,8 +5,9 @@ import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from './lib/errors.js';
-import { preflightNew, refuseNonEmptyTarget } from './lib/preflight.js';
+import { preflightNew, readStoredPreset, refuseNonEmptyTarget } from './lib/preflight.js';
 import { packageVersion } from './lib/paths.js';
+import { loadPreset, presetSpecFrom } from './lib/presets.js';
 
 const USAGE = `Usage: hardened-flask <command> [options]
 
@@ -27,6 +28,8 @@ Scaffolds a hardened Flask service into <dir> (which must be empty or missing).
 Options:
   --yes            take the default for every answer not given; required without a terminal
   --answers FILE   JSON file with some or all answers, e.g. {"domain": "example.com"}
+  --preset SPEC    your organisation's preset: a preset.json, a folder, or an installed npm
+                   package (default: $HARDENED_FLASK_PRESET); its locked answers are not asked
   --skip-install   do not run git init, create .venv or pip install
   --force          write into a non-empty folder (files the generator writes are replaced)
   --debug          show stack traces
@@ -73,6 +76,7 @@ async function runNew(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     yes: { type: 'boolean' },
     answers: { type: 'string' },
+    preset: { type: 'string' },
     'skip-install': { type: 'boolean' },
     force: { type: 'boolean' },
     debug: { type: 'boolean' },
@@ -94,7 +98,14 @@ async function runNew(args: string[]): Promise<number> {
   }
   const target = resolve(positionals[0]!);
   const answersFile = values.answers ? resolve(values.answers as string) : undefined;
-  if (values.yes) preflightNew(target, answersFile, Boolean(values.force));
+  // A bad preset is refused here, whole, before Yeoman loads and before any question.
+  const presetSpec = presetSpecFrom(values.preset as string | undefined);
+  const recorded = presetSpec === undefined ? readStoredPreset(target)?.source : undefined;
+  const preset =
+    presetSpec !== undefined ? loadPreset(presetSpec, [process.cwd(), target], packageVersion())
+    : recorded !== undefined ? loadPreset(recorded, [target, process.cwd()], packageVersion())
+    : undefined;
+  if (values.yes) preflightNew(target, answersFile, Boolean(values.force), preset);
   else refuseNonEmptyTarget(target, Boolean(values.force));
   const { runNewProject } = await loadNewCommand();
   await runNewProject(target, {
@@ -102,6 +113,7 @@ async function runNew(args: string[]): Promise<number> {
     force: Boolean(values.force),
     skipInstall: Boolean(values['skip-install']),
     ...(answersFile ? { answers: answersFile } : {}),
+    ...(presetSpec !== undefined ? { preset: presetSpec } : {}),
   });
   return 0;
 }

@@ -9,6 +9,7 @@ export interface NewOptions {
   force: boolean;
   skipInstall: boolean;
   answers?: string;
+  preset?: string;
 }
 
 export async function runNewProject(target: string, options: NewOptions): Promise<void> {

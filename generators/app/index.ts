@@ -7,10 +7,11 @@ import Generator from 'yeoman-generator';
 import { ANSWER_KEYS, type Answers, checkPartialAnswers, completeAnswers } from '../lib/answers.js';
 import { templateContext } from '../lib/context.js';
 import { UsageError } from '../lib/errors.js';
-import { planFiles, type PlannedFile } from '../lib/manifest.js';
+import { planFiles } from '../lib/manifest.js';
 import { formatGenerated } from '../lib/format.js';
-import { templatesRoot } from '../lib/paths.js';
-import { fallbackProjectName, givenAnswers, refuseNonEmptyTarget, STORE_KEY } from '../lib/preflight.js';
+import { packageVersion, templatesRoot } from '../lib/paths.js';
+import { fallbackProjectName, givenAnswers, readStoredPreset, refuseNonEmptyTarget, STORE_KEY } from '../lib/preflight.js';
+import { followedDefaults, loadPreset, type OverlaidFile, overlayPlan, type Preset, presetRecord, presetSpecFrom, readOverlay } from '../lib/presets.js';
 import { createStagingDir, promoteStagingDir } from '../lib/staging.js';
 import { installProject } from '../lib/install.js';
 import { PROJECT_FILES } from './files.js';
@@ -21,6 +22,7 @@ interface Options {
   answers?: string;
   force?: boolean;
   skipInstall?: boolean;
+  preset?: string;
 }
 
 export default class AppGenerator extends Generator {
@@ -28,7 +30,8 @@ export default class AppGenerator extends Generator {
   private given: Partial<Answers> = {};
   private answers?: Answers;
   private staging?: string;
-  private planned: PlannedFile[] = [];
+  private planned: OverlaidFile[] = [];
+  private preset?: Preset;
 
   constructor(args: string[], options: Record<string, unknown>) {
     super(args, options as never);
@@ -36,6 +39,7 @@ export default class AppGenerator extends Generator {
     this.option('yes', { type: Boolean, description: 'Take the default for every answer not given' });
     this.option('answers', { type: String, description: 'JSON file with some or all answers' });
     this.option('force', { type: Boolean, description: 'Write into a non-empty folder' });
+    this.option('preset', { type: String, description: `An organisation's preset: a file, folder or installed package (or $HARDENED_FLASK_PRESET)` });
     this.sourceRoot(join(templatesRoot(), 'project'));
   }
 
@@ -50,19 +54,28 @@ export default class AppGenerator extends Generator {
       refuseNonEmptyTarget(this.target, Boolean(this.opts.force));
     }
     const answersFile = this.opts.answers ? resolve(this.env.cwd, this.opts.answers) : undefined;
-    this.given = givenAnswers(this.target, answersFile);
+    // The flag, else the environment, else the preset an earlier run recorded in the target.
+    const spec = presetSpecFrom(this.opts.preset) ?? (this.target ? readStoredPreset(this.target)?.source : undefined);
+    if (spec !== undefined) {
+      const fromRecord = this.opts.preset === undefined && presetSpecFrom(undefined) === undefined;
+      const bases = fromRecord && this.target ? [this.target, this.env.cwd] : [this.env.cwd, ...(this.target ? [this.target] : [])];
+      this.preset = loadPreset(spec, bases, packageVersion());
+    }
+    this.given = givenAnswers(this.target, answersFile, this.preset);
   }
 
   async prompting(): Promise<void> {
     const fallbackName = fallbackProjectName(this.target ?? this.env.cwd);
     const given = this.given;
-    const defaults = completeAnswers(given, fallbackName);
+    const presetDefaults = this.preset?.defaults;
+    // Locked answers are in `given`: never asked. A preset's defaults are the prompts' defaults.
+    const defaults = completeAnswers(given, fallbackName, presetDefaults);
     const questions = this.opts.yes ? [] : buildQuestions(defaults, given);
     if (questions.length > 0 && !process.stdin.isTTY) {
       throw new UsageError('no terminal to ask questions on: pass --yes to take the defaults (and --answers FILE for your own)');
     }
     const prompted = questions.length > 0 ? ((await this.prompt(questions as never)) as Partial<Answers>) : {};
-    this.answers = completeAnswers({ ...given, ...checkPartialAnswers(prompted) }, fallbackName);
+    this.answers = completeAnswers({ ...given, ...checkPartialAnswers(prompted) }, fallbackName, presetDefaults);
   }
 
   configuring(): void {
@@ -75,20 +88,21 @@ export default class AppGenerator extends Generator {
     // paths relative to the cwd it was given when the run started.
     const conflicter = (this.env as unknown as { conflicterOptions?: { cwd?: string } }).conflicterOptions;
     if (conflicter) conflicter.cwd = this.staging;
-    this.planned = planFiles(PROJECT_FILES, answers);
+    this.planned = this.preset ? overlayPlan(PROJECT_FILES, readOverlay(this.preset), answers) : planFiles(PROJECT_FILES, answers);
   }
 
   async writing(): Promise<void> {
     const answers = this.answers!;
     const context = templateContext(answers, randomBytes(32).toString('hex'));
     for (const file of this.planned) {
-      const from = this.templatePath(file.template);
+      const from = file.from ?? this.templatePath(file.template);
       const to = this.destinationPath(file.to);
       if (file.render) this.fs.copyTpl(from, to, context);
       else this.fs.copy(from, to);
     }
     // Only the answers are stored; the dev key lives in .env alone.
-    const stored = Object.fromEntries(ANSWER_KEYS.map((key) => [key, answers[key]]));
+    const stored: Record<string, unknown> = Object.fromEntries(ANSWER_KEYS.map((key) => [key, answers[key]]));
+    if (this.preset) stored['preset'] = presetRecord(this.preset, followedDefaults(this.preset, this.given, answers), this.target!);
     this.fs.writeJSON(this.destinationPath('.yo-rc.json'), { [STORE_KEY]: stored });
     await formatGenerated(this.fs, this.destinationRoot());
   }
