@@ -43,6 +43,8 @@ export interface AuditOptions {
   /** Files larger than this are skipped (default 2 MiB). */
   maxBytes?: number;
   env?: NodeJS.ProcessEnv;
+  /** Receives the facts the report is built from (the preset policy rules read them too). */
+  onFacts?: (facts: ProjectFacts, files: readonly string[]) => void;
 }
 
 export async function auditProject(dir: string, options: AuditOptions = {}): Promise<AuditReport> {
@@ -203,6 +205,7 @@ export async function auditProject(dir: string, options: AuditOptions = {}): Pro
   }
 
   const facts: ProjectFacts = { python: analysed.files, templates: analysed.templates, deploy };
+  options.onFacts?.(facts, walked.files);
   const notes: string[] = [];
   if (!analysed.files.some((f) => f.facts.some((x) => x.kind === 'flask-app'))) {
     notes.push('No Flask(...) application was found: is this a Flask project?');
