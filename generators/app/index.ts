@@ -4,13 +4,14 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Generator from 'yeoman-generator';
-import { ANSWER_KEYS, type Answers, checkPartialAnswers, completeAnswers } from '../lib/answers.js';
+import { type Answers, checkPartialAnswers, completeAnswers } from '../lib/answers.js';
 import { templateContext } from '../lib/context.js';
 import { UsageError } from '../lib/errors.js';
-import { planFiles } from '../lib/manifest.js';
+import { planFiles, writtenFile } from '../lib/manifest.js';
+import { buildManifest, MANIFEST_PATH, serializeManifest } from '../lib/ownership.js';
 import { formatGenerated } from '../lib/format.js';
 import { packageVersion, templatesRoot } from '../lib/paths.js';
-import { fallbackProjectName, givenAnswers, readStoredPreset, refuseNonEmptyTarget, STORE_KEY } from '../lib/preflight.js';
+import { fallbackProjectName, givenAnswers, readStoredPreset, refuseNonEmptyTarget, storedConfig } from '../lib/preflight.js';
 import { followedDefaults, loadPreset, type OverlaidFile, overlayPlan, type Preset, presetRecord, presetSpecFrom, readOverlay } from '../lib/presets.js';
 import { createStagingDir, promoteStagingDir } from '../lib/staging.js';
 import { installProject } from '../lib/install.js';
@@ -100,11 +101,13 @@ export default class AppGenerator extends Generator {
       if (file.render) this.fs.copyTpl(from, to, context);
       else this.fs.copy(from, to);
     }
-    // Only the answers are stored; the dev key lives in .env alone.
-    const stored: Record<string, unknown> = Object.fromEntries(ANSWER_KEYS.map((key) => [key, answers[key]]));
-    if (this.preset) stored['preset'] = presetRecord(this.preset, followedDefaults(this.preset, this.given, answers), this.target!);
-    this.fs.writeJSON(this.destinationPath('.yo-rc.json'), { [STORE_KEY]: stored });
+    // Only the answers (the version and preset that used them) are stored; the dev key lives in .env alone.
+    const preset = this.preset ? presetRecord(this.preset, followedDefaults(this.preset, this.given, answers), this.target!) : undefined;
+    this.fs.writeJSON(this.destinationPath('.yo-rc.json'), storedConfig(answers, packageVersion(), preset));
     await formatGenerated(this.fs, this.destinationRoot());
+    // The ownership record hashes the bytes as written, so it comes after formatting.
+    const written = this.planned.map((file) => ({ ...writtenFile(file), contents: this.fs.read(this.destinationPath(file.to), { raw: true })! }));
+    this.fs.write(this.destinationPath(MANIFEST_PATH), serializeManifest(buildManifest(packageVersion(), written)));
   }
 
   install(): void {

@@ -2,7 +2,7 @@
 // (fast, one clean line on failure) and the generator runs them again for `yo` users.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { type Answers, checkPartialAnswers, completeAnswers, deriveProjectName } from './answers.js';
+import { ANSWER_KEYS, type Answers, checkPartialAnswers, completeAnswers, deriveProjectName } from './answers.js';
 import { UsageError } from './errors.js';
 import { parsePresetRecord, type Preset, presetGiven, type PresetRecord } from './presets.js';
 import { isEmptyOrMissing } from './staging.js';
@@ -29,27 +29,43 @@ export function readAnswersFile(file: string): Partial<Answers> {
   return checkPartialAnswers(readJson(file));
 }
 
-/** Keys stored beside the answers in `.yo-rc.json` that are not answers. */
-const STORED_META = ['version', 'preset'];
+/** The key beside the answers naming the generator version that stored them (not an answer). */
+export const VERSION_KEY = 'version';
+/** The key beside the answers recording the preset the project follows (not an answer). */
+export const PRESET_KEY = 'preset';
 
-function readStored(target: string): Record<string, unknown> | undefined {
+/** What `.yo-rc.json` holds: the answers (never a secret), the version that wrote them and the preset. */
+export function storedConfig(answers: Answers, version: string, preset?: PresetRecord): Record<string, Record<string, unknown>> {
+  const stored: Record<string, unknown> = { ...Object.fromEntries(ANSWER_KEYS.map((key) => [key, answers[key]])), [VERSION_KEY]: version };
+  if (preset) stored[PRESET_KEY] = preset;
+  return { [STORE_KEY]: stored };
+}
+
+/** The stored answers, version and preset of `<target>/.yo-rc.json` (version undefined before 0.2.0). */
+export function readStoredConfig(target: string): { answers: Partial<Answers>; version?: string; preset?: PresetRecord } {
   const file = join(target, '.yo-rc.json');
-  if (!existsSync(file)) return undefined;
+  if (!existsSync(file)) return { answers: {} };
   const stored = (readJson(file) as Record<string, unknown>)[STORE_KEY];
-  return stored !== null && typeof stored === 'object' ? (stored as Record<string, unknown>) : undefined;
+  if (stored === undefined) return { answers: {} };
+  if (stored === null || typeof stored !== 'object' || Array.isArray(stored)) {
+    throw new UsageError(`${file}: "${STORE_KEY}" must be an object of answers`);
+  }
+  const { [VERSION_KEY]: version, [PRESET_KEY]: preset, ...answers } = stored as Record<string, unknown>;
+  return {
+    answers: checkPartialAnswers(answers),
+    ...(typeof version === 'string' ? { version } : {}),
+    ...(preset === undefined ? {} : { preset: parsePresetRecord(preset, file) }),
+  };
 }
 
 /** Answers stored by an earlier run in `<target>/.yo-rc.json`, so a re-run asks nothing. */
 export function readStoredAnswers(target: string): Partial<Answers> {
-  const stored = readStored(target);
-  if (stored === undefined) return {};
-  return checkPartialAnswers(Object.fromEntries(Object.entries(stored).filter(([key]) => !STORED_META.includes(key))));
+  return readStoredConfig(target).answers;
 }
 
 /** The preset an earlier run recorded in `<target>/.yo-rc.json`, if any. */
 export function readStoredPreset(target: string): PresetRecord | undefined {
-  const raw = readStored(target)?.['preset'];
-  return raw === undefined ? undefined : parsePresetRecord(raw, join(target, '.yo-rc.json'));
+  return readStoredConfig(target).preset;
 }
 
 /**
@@ -61,7 +77,7 @@ export function givenAnswers(target: string | undefined, answersFile: string | u
   const fromFile = answersFile ? readAnswersFile(answersFile) : {};
   if (!preset) return { ...stored, ...fromFile };
   const record = target ? readStoredPreset(target) : undefined;
-  return presetGiven(preset, { stored, record, fromFile, storedFile: target ? join(target, '.yo-rc.json') : '.yo-rc.json' });
+  return presetGiven(preset, { stored, record, fromFile });
 }
 
 /** The project name a folder suggests, used when no answer names the project. */

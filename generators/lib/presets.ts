@@ -7,7 +7,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import semver from 'semver';
 import { parsePolicy, type Policy } from '../audit/policy.js';
 import { ANSWER_KEYS, type Answers, AnswerError, checkPartialAnswers, printable } from './answers.js';
-import { destinationFor, type FileRow, type PlannedFile } from './manifest.js';
+import { destinationFor, type FileRow, type Owner, OWNERS, planFiles, type PlannedFile } from './manifest.js';
 
 /** The package.json field that names a package's preset file. */
 export const PACKAGE_FIELD = 'hardenedFlaskPreset';
@@ -17,9 +17,6 @@ export const PRESET_ENV = 'HARDENED_FLASK_PRESET';
 export const OVERLAY_OWNERS_FILE = 'files.json';
 /** Preset and files.json are small documents; anything bigger is a mistake (or /dev/zero). */
 export const MAX_PRESET_BYTES = 1024 * 1024;
-
-export type Owner = 'generator' | 'user' | 'once';
-export const OWNERS: readonly Owner[] = ['generator', 'user', 'once'];
 
 /** What a preset file says, validated. */
 export interface PresetSpec {
@@ -164,7 +161,6 @@ export interface GivenSources {
   record?: PresetRecord | undefined;
   /** Answers from `--answers FILE`. */
   fromFile: Partial<Answers>;
-  storedFile: string;
 }
 
 /**
@@ -376,12 +372,10 @@ export function parseOverlayOwners(raw: unknown, files: readonly string[], label
   return owners;
 }
 
-/** A planned file and, for a preset's file, where it comes from and who owns it. */
+/** A planned file and, for a preset's file, where it comes from (its owner is the preset's). */
 export interface OverlaidFile extends PlannedFile {
   /** Absolute source for an overlay file (render/copy from here instead of templates/project). */
   from?: string;
-  /** The preset's owner for an overlay file. */
-  owner?: Owner;
 }
 
 /**
@@ -404,10 +398,12 @@ export function overlayPlan(rows: readonly FileRow[], overlay: readonly OverlayF
   for (const row of rows) {
     const over = byKey.get(key(row.template));
     if (over) replaced.add(key(row.template));
-    if (!(row.when?.(answers) ?? true)) continue;
-    const to = row.to ? row.to(answers) : destinationFor(row.template, answers);
-    const mode = row.mode === undefined ? {} : { mode: row.mode };
-    planned.push(over ? { ...fromOverlay(over, to), ...mode } : { template: row.template, to, render: row.template.endsWith('.ejs'), ...mode });
+    const [file] = planFiles([row], answers);
+    if (!file) continue;
+    // A replacement keeps the row's mode (a private file stays private), not its secret flag:
+    // the preset's file is the preset's, hashed like any other.
+    const { secret: _secret, ...plain } = file;
+    planned.push(over ? { ...plain, ...fromOverlay(over, file.to) } : file);
   }
   for (const file of overlay) {
     if (!replaced.has(key(file.template))) planned.push(fromOverlay(file, destinationFor(file.template, answers)));
