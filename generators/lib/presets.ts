@@ -348,9 +348,12 @@ export function readOverlay(preset: Pick<Preset, 'name' | 'templatesDir'>): Over
   const owners = found.includes(OVERLAY_OWNERS_FILE)
     ? parseOverlayOwners(readBoundedJson(join(root, OVERLAY_OWNERS_FILE), `${label}: overlay`), files, label)
     : {};
+  const keys = new Set<string>();
   for (const rel of files) {
     const key = rel.replace(/\.ejs$/, '');
     if (RESERVED.some((pattern) => pattern.test(key))) throw new PresetError(`${label}: the overlay may not write ${key}`);
+    if (keys.has(key)) throw new PresetError(`${label}: the overlay has both ${key} and ${key}.ejs; keep one`);
+    keys.add(key);
   }
   return files.map((template) => ({ template, from: join(root, template), owner: owners[template] ?? 'user' }));
 }
