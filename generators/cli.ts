@@ -14,6 +14,8 @@ const USAGE = `Usage: hardened-flask <command> [options]
 Commands:
   new <dir>      scaffold a hardened Flask service into <dir>
   audit [dir]    report which of the six protections an existing Flask project has
+  update [dir]   bring a project to the newest template, keeping every edit of yours
+  check-update [dir]  exit 1 when a newer template version exists (--json for bots)
 
 Options:
   -h, --help     show help (also: hardened-flask <command> --help)
@@ -140,8 +142,12 @@ export async function main(argv: string[]): Promise<number> {
       return runNew(rest);
     case 'audit':
       return runAudit(rest);
+    case 'update':
+      return (await import('./update/command.js')).updateCommand(rest, io.out);
+    case 'check-update':
+      return (await import('./update/command.js')).checkUpdateCommand(rest, io.out);
     default:
-      throw new UsageError(`unknown command "${command}": use new or audit (see hardened-flask --help)`);
+      throw new UsageError(`unknown command "${command}": use new, audit, update or check-update (see hardened-flask --help)`);
   }
 }
 

@@ -10,6 +10,7 @@ import { UsageError } from '../lib/errors.js';
 import { planFiles, writtenFile } from '../lib/manifest.js';
 import { buildManifest, MANIFEST_PATH, serializeManifest } from '../lib/ownership.js';
 import { formatGenerated } from '../lib/format.js';
+import { writePlanned } from '../lib/render.js';
 import { packageVersion, templatesRoot } from '../lib/paths.js';
 import { fallbackProjectName, givenAnswers, readStoredPreset, refuseNonEmptyTarget, storedConfig } from '../lib/preflight.js';
 import { followedDefaults, loadPreset, type OverlaidFile, overlayPlan, type Preset, presetRecord, presetSpecFrom, readOverlay } from '../lib/presets.js';
@@ -89,18 +90,14 @@ export default class AppGenerator extends Generator {
     // paths relative to the cwd it was given when the run started.
     const conflicter = (this.env as unknown as { conflicterOptions?: { cwd?: string } }).conflicterOptions;
     if (conflicter) conflicter.cwd = this.staging;
-    this.planned = this.preset ? overlayPlan(PROJECT_FILES, readOverlay(this.preset), answers) : planFiles(PROJECT_FILES, answers);
+    const planned = planFiles(PROJECT_FILES, answers);
+    this.planned = this.preset ? overlayPlan(planned, PROJECT_FILES.map((row) => row.template), readOverlay(this.preset), answers) : planned;
   }
 
   async writing(): Promise<void> {
     const answers = this.answers!;
     const context = templateContext(answers, randomBytes(32).toString('hex'));
-    for (const file of this.planned) {
-      const from = file.from ?? this.templatePath(file.template);
-      const to = this.destinationPath(file.to);
-      if (file.render) this.fs.copyTpl(from, to, context);
-      else this.fs.copy(from, to);
-    }
+    writePlanned(this.fs, this.templatePath(), this.destinationRoot(), this.planned, context);
     // Only the answers (the version and preset that used them) are stored; the dev key lives in .env alone.
     const preset = this.preset ? presetRecord(this.preset, followedDefaults(this.preset, this.given, answers), this.target!) : undefined;
     this.fs.writeJSON(this.destinationPath('.yo-rc.json'), storedConfig(answers, packageVersion(), preset));

@@ -7,7 +7,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import semver from 'semver';
 import { parsePolicy, type Policy } from '../audit/policy.js';
 import { ANSWER_KEYS, type Answers, AnswerError, checkPartialAnswers, printable } from './answers.js';
-import { destinationFor, type FileRow, type Owner, OWNERS, planFiles, type PlannedFile } from './manifest.js';
+import { destinationFor, type Owner, OWNERS, type PlannedFile } from './manifest.js';
 
 /** The package.json field that names a package's preset file. */
 export const PACKAGE_FIELD = 'hardenedFlaskPreset';
@@ -382,34 +382,30 @@ export interface OverlaidFile extends PlannedFile {
 }
 
 /**
- * The generator's rows with the overlay laid on top: an overlay file at the same place as a
- * generator template replaces it (and is written under the same condition); any other overlay
- * file is added. Pure: the overlay listing comes from readOverlay.
+ * The generator's planned files with the overlay laid on top: an overlay file at the place of a
+ * generator template (any in `generatorTemplates`, planned or not) replaces it, and so is written
+ * only when that template is; any other overlay file is added. Pure: the overlay comes from
+ * readOverlay, and any version's plan can be overlaid (update renders old and new ones).
  */
-export function overlayPlan(rows: readonly FileRow[], overlay: readonly OverlayFile[], answers: Answers): OverlaidFile[] {
+export function overlayPlan(
+  planned: readonly PlannedFile[],
+  generatorTemplates: readonly string[],
+  overlay: readonly OverlayFile[],
+  answers: Answers,
+): OverlaidFile[] {
   const key = (template: string) => template.replace(/\.ejs$/, '');
   const byKey = new Map(overlay.map((file) => [key(file.template), file]));
-  const fromOverlay = (file: OverlayFile, to: string): OverlaidFile => ({
-    template: file.template,
-    to,
-    render: file.template.endsWith('.ejs'),
-    from: file.from,
-    owner: file.owner,
+  const generated = new Set(generatorTemplates.map(key));
+  const out: OverlaidFile[] = planned.map((file) => {
+    const over = byKey.get(key(file.template));
+    if (!over) return file;
+    // A replacement keeps the generator file's mode and secret flag: a replaced `.env` is still
+    // private, and still holds a fresh key on every run.
+    return { ...file, template: over.template, render: over.template.endsWith('.ejs'), from: over.from, owner: over.owner };
   });
-  const planned: OverlaidFile[] = [];
-  const replaced = new Set<string>();
-  for (const row of rows) {
-    const over = byKey.get(key(row.template));
-    if (over) replaced.add(key(row.template));
-    const [file] = planFiles([row], answers);
-    if (!file) continue;
-    // A replacement keeps the row's mode (a private file stays private), not its secret flag:
-    // the preset's file is the preset's, hashed like any other.
-    const { secret: _secret, ...plain } = file;
-    planned.push(over ? { ...plain, ...fromOverlay(over, file.to) } : file);
-  }
   for (const file of overlay) {
-    if (!replaced.has(key(file.template))) planned.push(fromOverlay(file, destinationFor(file.template, answers)));
+    if (generated.has(key(file.template))) continue;
+    out.push({ template: file.template, to: destinationFor(file.template, answers), render: file.template.endsWith('.ejs'), from: file.from, owner: file.owner });
   }
-  return planned;
+  return out;
 }

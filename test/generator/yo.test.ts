@@ -10,13 +10,13 @@ const tmp = tempDir('hf-yo-');
 afterAll(() => tmp.cleanup());
 
 describe('yo hardened-flask', () => {
-  it('registers the app and audit generators under the hardened-flask namespace', async () => {
+  it('registers the app, audit and update generators under the hardened-flask namespace', async () => {
     const modules = join(tmp.dir, 'node_modules');
     mkdirSync(modules);
     symlinkSync(REPO_ROOT, join(modules, 'generator-hardened-flask'));
     const env = createEnv({ cwd: tmp.dir });
     const found = await env.lookup({ packagePaths: [join(modules, 'generator-hardened-flask')] });
     const namespaces = [...new Set(found.map((meta) => meta.namespace))].sort();
-    expect(namespaces).toEqual(['hardened-flask:app', 'hardened-flask:audit']);
+    expect(namespaces).toEqual(['hardened-flask:app', 'hardened-flask:audit', 'hardened-flask:update']);
   });
 });

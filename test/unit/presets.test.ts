@@ -27,6 +27,7 @@ import {
 import { tempDir } from '../support/project.js';
 
 const VERSION = packageVersion();
+const TEMPLATES = PROJECT_FILES.map((row) => row.template);
 const [MAJOR, MINOR] = VERSION.split('.').map(Number) as [number, number];
 /** The range a preset written for this release would give. */
 const THIS_RELEASE = `^${MAJOR}.${MINOR}.0`;
@@ -231,7 +232,7 @@ describe('the overlay', () => {
     const files = readOverlay(preset);
     expect(files.map((f) => f.template)).toEqual(['.github/workflows/ci.yml.ejs', 'CODEOWNERS.ejs', 'SECURITY.md.ejs', 'src/__pkg__/extra.py']);
     const answers = { ...defaultAnswers('svc'), ci: 'github' as const };
-    const plan = overlayPlan(PROJECT_FILES, files, answers);
+    const plan = overlayPlan(planFiles(PROJECT_FILES, answers), TEMPLATES, files, answers);
     const at = (to: string) => plan.find((f) => f.to === to);
     expect(at('CODEOWNERS')).toMatchObject({ render: true, owner: 'generator', from: join(preset.templatesDir!, 'CODEOWNERS.ejs') });
     expect(at('src/svc/extra.py')).toMatchObject({ render: false, owner: 'user' });
@@ -241,12 +242,13 @@ describe('the overlay', () => {
     expect(new Set(plan.map((f) => f.to)).size).toBe(plan.length);
     expect(plan.length).toBe(planFiles(PROJECT_FILES, answers).length + 2);
     // A replacement keeps the generator file's condition: no GitHub workflow for GitLab CI.
-    expect(overlayPlan(PROJECT_FILES, files, { ...answers, ci: 'gitlab' }).some((f) => f.to === '.github/workflows/ci.yml')).toBe(false);
+    const gitlab = { ...answers, ci: 'gitlab' as const };
+    expect(overlayPlan(planFiles(PROJECT_FILES, gitlab), TEMPLATES, files, gitlab).some((f) => f.to === '.github/workflows/ci.yml')).toBe(false);
   });
 
   it('keeps a replaced private file private', () => {
     const preset = overlay('ov-env', { '.env.ejs': 'SECRET_KEY=<%= devSecretKey %>\n' });
-    const env = overlayPlan(PROJECT_FILES, readOverlay(preset), defaultAnswers('svc')).find((f) => f.to === '.env')!;
+    const env = overlayPlan(planFiles(PROJECT_FILES, defaultAnswers('svc')), TEMPLATES, readOverlay(preset), defaultAnswers('svc')).find((f) => f.to === '.env')!;
     expect(env).toMatchObject({ mode: 0o600, owner: 'user' });
   });
 
