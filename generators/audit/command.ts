@@ -1,9 +1,9 @@
 // `hardened-flask audit [dir]`: flags, output and exit code. Deliberately free of Yeoman imports
 // so the command starts fast.
 import { promises as fs } from 'node:fs';
-import { AuditInputError, auditProject, toolVersion } from './audit.js';
-import { policyInForce, type PolicyInForce } from './policy-source.js';
-import { addPolicyToSarif, checkPolicy, renderPolicyMarkdown, renderPolicyTable, type PolicySection } from './policy.js';
+import { AuditInputError, toolVersion } from './audit.js';
+import { auditWithPolicy } from './policy-source.js';
+import { addPolicyToSarif, renderPolicyMarkdown, renderPolicyTable, type PolicySection } from './policy.js';
 import { AnalyserUnavailable } from './python.js';
 import { COLOURS, PLAIN, renderMarkdown, renderSarif, renderTable } from './render.js';
 import { exitCodeFor, renderJson, type FailOn } from './report.js';
@@ -186,11 +186,7 @@ export async function auditCommand(argv: string[], io: CommandIO = processIO()):
   let report: AuditReport;
   let section: PolicySection | undefined;
   try {
-    const policy: PolicyInForce | undefined = args.noPolicy ? undefined : policyInForce(args.dir, args.policy, toolVersion());
-    let facts: Parameters<typeof checkPolicy>[2] | undefined;
-    let files: readonly string[] = [];
-    report = await auditProject(args.dir, { env: io.env, onFacts: (f, w) => ((facts = f), (files = w)) });
-    if (policy && facts) section = { preset: policy.preset, chosenBy: policy.chosenBy, violations: checkPolicy(policy.policy, report, facts, files) };
+    ({ report, section } = await auditWithPolicy(args.dir, args.noPolicy ? false : args.policy, toolVersion(), { env: io.env }));
   } catch (error) {
     if (error instanceof AuditInputError || error instanceof AnalyserUnavailable || (error as Error).name === 'AnswerError') {
       io.stderr(`hardened-flask audit: ${(error as Error).message}\n`);
@@ -201,7 +197,7 @@ export async function auditCommand(argv: string[], io: CommandIO = processIO()):
     return 2;
   }
   const colour = args.format === 'table' && !args.output && io.isTTY && !io.env.NO_COLOR && io.env.TERM !== 'dumb';
-  const text = withPolicy(renderReport(section ? { ...report, policy: section } : report, args.format, colour), args.format, section);
+  const text = withPolicy(renderReport(report, args.format, colour), args.format, section);
   if (args.output) {
     try {
       await fs.writeFile(args.output, text);
@@ -221,7 +217,7 @@ export async function auditCommand(argv: string[], io: CommandIO = processIO()):
 }
 
 /** The policy section in the chosen format (JSON carries it as the report's `policy` field). */
-function withPolicy(text: string, format: Format, section: PolicySection | undefined): string {
+export function withPolicy(text: string, format: Format, section: PolicySection | undefined): string {
   if (!section) return text;
   if (format === 'table') return text + renderPolicyTable(section);
   if (format === 'md') return text + renderPolicyMarkdown(section);

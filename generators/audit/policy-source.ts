@@ -4,7 +4,9 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readStoredPreset } from '../lib/preflight.js';
 import { loadPreset, PresetError } from '../lib/presets.js';
-import type { Policy } from './policy.js';
+import { auditProject, type AuditOptions } from './audit.js';
+import type { AuditReport, ProjectFacts } from './model.js';
+import { checkPolicy, type Policy, type PolicySection } from './policy.js';
 
 export interface PolicyInForce {
   policy: Policy;
@@ -31,4 +33,24 @@ export function policyInForce(dir: string, flag: string | undefined, generatorVe
   }
   if (!preset.policy) return undefined;
   return { policy: preset.policy, preset: { name: preset.name, version: preset.version, source: record.source }, chosenBy: 'recorded' };
+}
+
+/**
+ * The audit with the policy in force (`policy` names one; `false` skips the recorded one): the
+ * report carries the policy section. The one entry both `hardened-flask audit` and
+ * `yo hardened-flask:audit` use.
+ */
+export async function auditWithPolicy(
+  dir: string,
+  policy: string | false | undefined,
+  generatorVersion: string,
+  options: Omit<AuditOptions, 'onFacts'> = {},
+): Promise<{ report: AuditReport; section?: PolicySection }> {
+  const inForce = policy === false ? undefined : policyInForce(dir, policy, generatorVersion);
+  let facts: ProjectFacts | undefined;
+  let files: readonly string[] = [];
+  const report = await auditProject(dir, { ...options, onFacts: (f, w) => ((facts = f), (files = w)) });
+  if (!inForce || !facts) return { report };
+  const section: PolicySection = { preset: inForce.preset, chosenBy: inForce.chosenBy, violations: checkPolicy(inForce.policy, report, facts, files) };
+  return { report: { ...report, policy: section }, section };
 }

@@ -3,8 +3,11 @@
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import helpers from 'yeoman-test';
+import AuditGenerator from '../../generators/audit/index.js';
 import { parsePolicy } from '../../generators/audit/policy.js';
 import type { AuditReport } from '../../generators/audit/model.js';
+import { reportSchemaErrors, sarifSchemaErrors } from '../fixtures/audit/support.js';
 import { CLI, REPO_ROOT, runCommand, tempDir } from '../support/project.js';
 
 const EXAMPLE_PRESET = join(REPO_ROOT, 'examples', 'preset-acme');
@@ -37,7 +40,10 @@ function replaceIn(file: string, from: string | RegExp, to: string): void {
 async function policyOf(dir: string, extra: string[] = []): Promise<{ exitCode: number; report: AuditReport }> {
   const result = await audit([dir, '--format', 'json', '--policy', EXAMPLE_PRESET, ...extra]);
   expect(result.stderr).toBe('');
-  return { exitCode: result.exitCode, report: JSON.parse(result.stdout) as AuditReport };
+  const report = JSON.parse(result.stdout) as AuditReport;
+  // The policy section is part of the published report schema.
+  expect(reportSchemaErrors(report)).toEqual([]);
+  return { exitCode: result.exitCode, report };
 }
 
 describe('the example policy', () => {
@@ -125,6 +131,7 @@ describe('the example policy', () => {
     expect(md.stdout).toMatch(/## Policy of preset acme-web .*\n\n- \*\*policy\/require-file\*\*: CODEOWNERS is required/);
     const sarif = await audit([dir, '--format', 'sarif']);
     expect(sarif.exitCode).toBe(1);
+    expect(sarifSchemaErrors(JSON.parse(sarif.stdout))).toEqual([]);
     const run = JSON.parse(sarif.stdout).runs[0];
     expect(run.results.some((r: { ruleId: string }) => r.ruleId === 'policy/require-file')).toBe(true);
     expect(run.tool.driver.rules.some((r: { id: string }) => r.id === 'policy/require-file')).toBe(true);
@@ -169,5 +176,24 @@ describe('the example policy', () => {
     const lost = await audit([moved]);
     expect(lost.exitCode).toBe(2);
     expect(lost.stderr).toMatch(/preset package @acme\/gone is not installed.*project records preset "acme-web".*--no-policy/);
+  });
+});
+
+describe('yo hardened-flask:audit with a policy', () => {
+  it('shows the policy section and fails on a violation, from --policy and from the recorded preset', async () => {
+    const dir = mutated('yo-audit', (d) => rmSync(join(d, 'CODEOWNERS')));
+    const previous = process.exitCode;
+    try {
+      for (const options of [{ policy: EXAMPLE_PRESET }, {}]) {
+        process.exitCode = undefined;
+        const result = await helpers.run(AuditGenerator as never, { namespace: 'hardened-flask:audit' }).withArguments([dir]).withOptions(options as never);
+        const log = (result.env.adapter as unknown as { log: { mock: { calls: { arguments: unknown[] }[] } } }).log;
+        const text = log.mock.calls.map((call) => call.arguments.map(String).join(' ')).join('\n');
+        expect(text).toMatch(/✗ policy\/require-file: CODEOWNERS is required/);
+        expect(process.exitCode).toBe(1);
+      }
+    } finally {
+      process.exitCode = previous;
+    }
   });
 });
