@@ -153,6 +153,9 @@ export async function planUpdate(request: UpdateRequest): Promise<UpdatePlan> {
   const underPreset = presets.preset ? answersUnderPreset({ answers: project.answers, record: project.preset }, presets.preset, given, warnings) : undefined;
   const answers = underPreset ? underPreset.answers : Object.keys(given).length > 0 ? completeAnswers({ ...project.answers, ...given }, project.answers.projectName) : project.answers;
   const base = await renderTemplateSet(withOverlay(from, presets.basePreset), project.answers);
+  // A newer preset standing in for the recorded one may have files the project never had: the
+  // ownership record says what was generated, so those are new, not "deleted by you".
+  if (presets.standIn && project.manifest) for (const path of [...base.keys()]) if (!(path in project.manifest.files)) base.delete(path);
   const theirs = await renderTemplateSet(withOverlay(to, presets.preset), answers);
   const recorded = project.manifest?.files ?? {};
   const paths = [...new Set([...base.keys(), ...theirs.keys(), ...Object.keys(recorded)])].filter((path) => !isRecordFile(path)).sort();

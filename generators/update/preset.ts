@@ -12,6 +12,8 @@ export interface ProjectPreset {
   /** The preset the base is rendered with: `--preset-from`, or the same preset at the recorded version. */
   basePreset?: Preset;
   record?: PresetRecord;
+  /** The base preset is the newest one standing in for the recorded version. */
+  standIn?: boolean;
   warnings: string[];
 }
 
@@ -39,6 +41,7 @@ export function presetsForUpdate(
     // differs from its recorded hash is merged 2-way (never guessed), unless the user left it alone.
     result.basePreset = preset;
     if (record.version !== preset.version) {
+      result.standIn = true;
       warnings.push(
         `preset ${preset.name} ${record.version} → ${preset.version}: the ${record.version} overlay is not at hand, so files both you and the preset changed are merged 2-way (give it with --preset-from PATH for 3-way merges)`,
       );

@@ -81,6 +81,16 @@ describe('a preset update', () => {
     expect(git(project, 'status', '--porcelain')).toBe('');
   });
 
+  it('without the recorded preset version at hand, plans a 2-way merge for a file both sides changed (dry run)', async () => {
+    const plan = await cli(['update', project, '--dry-run', '--no-tests', '--skip-install']);
+    expect(plan.exitCode, plan.stdout + plan.stderr).toBe(0);
+    expect(plan.stdout).toMatch(/warning: preset acme-web 1\.4\.0 → 1\.5\.0: the 1\.4\.0 overlay is not at hand/);
+    expect(plan.stdout).toMatch(/conflict docs\/orders-golden-path\.md +base not reproducible: 2-way merge \(1 conflict\)/);
+    // Files the team left alone still get the preset's new version.
+    expect(plan.stdout).toMatch(/create +\.acme\/service\.yml/);
+    expect(git(project, 'status', '--porcelain')).toBe('');
+  });
+
   it('updates: new default and lock applied, preset files merged by owner, the team edit kept, the record moved', async () => {
     const result = await cli(['update', project, '--yes', '--no-tests', '--skip-install', '--preset-from', v14]);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);

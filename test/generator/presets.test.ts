@@ -3,12 +3,12 @@
 // taken; overlay files are added and replace the generator's; the preset is recorded.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import helpers from 'yeoman-test';
 import { packageVersion } from '../../generators/lib/paths.js';
 import { CLI, REPO_ROOT, runCommand, tempDir } from '../support/project.js';
-import { APP_GENERATOR } from './support.js';
+import { APP_GENERATOR, pretendTerminal } from './support.js';
 
 export const EXAMPLE_PRESET = join(REPO_ROOT, 'examples', 'preset-acme');
 const tmp = tempDir('hf-preset-gen-');
@@ -133,13 +133,7 @@ describe('new --preset (the bin)', () => {
 });
 
 describe('yo hardened-flask --preset (the prompts)', () => {
-  const wasTty = process.stdin.isTTY;
-  beforeEach(() => {
-    process.stdin.isTTY = true; // yeoman-test's adapter answers; the generator only checks for a terminal
-  });
-  afterEach(() => {
-    process.stdin.isTTY = wasTty;
-  });
+  pretendTerminal();
 
   it('does not ask the locked answers, offers the preset defaults and takes them on Enter', async () => {
     const result = await helpers
