@@ -60,6 +60,11 @@ function parse(args: string[], options: Spec) {
   }
 }
 
+function helpOrVersion(help: boolean, usage: string, out: (text: string) => void): number {
+  out(help ? usage : packageVersion());
+  return 0;
+}
+
 function projectDir(positionals: string[], command: string): string {
   if (positionals.length > 1) throw new UsageError(`${command} takes at most one folder: hardened-flask ${command} [dir]`);
   const dir = resolve(positionals[0] ?? '.');
@@ -85,14 +90,7 @@ export async function updateCommand(args: string[], out: (text: string) => void)
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'v' },
   });
-  if (values.help) {
-    out(UPDATE_USAGE);
-    return 0;
-  }
-  if (values.version) {
-    out(packageVersion());
-    return 0;
-  }
+  if (values.help || values.version) return helpOrVersion(Boolean(values.help), UPDATE_USAGE, out);
   const dir = projectDir(positionals, 'update');
   if (values['test-cmd'] !== undefined && values['no-tests']) throw new UsageError('--test-cmd and --no-tests contradict each other: pass one');
   const options = {
@@ -109,15 +107,9 @@ export async function updateCommand(args: string[], out: (text: string) => void)
   // Decided before Yeoman loads, so bad input is one line on stderr and nothing is written.
   const { prepareUpdate } = await import('./plan.js');
   const plan = await prepareUpdate(dir, process.cwd(), options);
-  const [{ createEnv }, { default: UpdateGenerator }] = await Promise.all([import('yeoman-environment'), import('./index.js')]);
-  const env = createEnv({ cwd: process.cwd() });
-  env.register(UpdateGenerator as never, {
-    namespace: 'hardened-flask:update',
-    resolved: fileURLToPath(new URL('./index.js', import.meta.url)),
-    packagePath: undefined,
-  } as never);
+  const [{ runGenerator }, { default: UpdateGenerator }] = await Promise.all([import('../lib/run-generator.js'), import('./index.js')]);
   let outcome: UpdateOutcome | undefined;
-  await env.run(['hardened-flask:update', dir], {
+  await runGenerator(UpdateGenerator, 'hardened-flask:update', fileURLToPath(new URL('./index.js', import.meta.url)), [dir], {
     ...options,
     plan,
     tests: !values['no-tests'],
@@ -127,7 +119,7 @@ export async function updateCommand(args: string[], out: (text: string) => void)
     onOutcome: (result: UpdateOutcome) => {
       outcome = result;
     },
-  } as never);
+  });
   return outcome && ['current', 'updated', 'dry-run'].includes(outcome.status) ? 0 : 1;
 }
 
@@ -138,14 +130,7 @@ export async function checkUpdateCommand(args: string[], out: (text: string) => 
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'v' },
   });
-  if (values.help) {
-    out(CHECK_USAGE);
-    return 0;
-  }
-  if (values.version) {
-    out(packageVersion());
-    return 0;
-  }
+  if (values.help || values.version) return helpOrVersion(Boolean(values.help), CHECK_USAGE, out);
   const dir = projectDir(positionals, 'check-update');
   const { checkForUpdate, checkText } = await import('./check.js');
   const result = await checkForUpdate(dir);

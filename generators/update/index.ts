@@ -4,7 +4,7 @@
 // then dependencies, the project's tests, and only then the new record.
 // Helper methods start with `_`: Yeoman runs every other method of the class as a task.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Generator from 'yeoman-generator';
 import { MANIFEST_PATH } from '../lib/ownership.js';
@@ -131,7 +131,11 @@ export default class UpdateGenerator extends Generator {
       );
       return 'conflicts';
     }
-    if (this.written.length > 0 && this.opts.tests !== false) {
+    if (this.written.length === 0 && !recordChanges(this.dir, plan)) {
+      this._print(`Up to date with ${plan.toVersion}.`);
+      return 'current';
+    }
+    if (this.opts.tests !== false) {
       const failure = this._runTests();
       if (failure !== undefined) {
         this._rollBack();
@@ -141,10 +145,6 @@ export default class UpdateGenerator extends Generator {
       }
     }
     this._record(plan);
-    if (this.written.length === 0) {
-      this._print(`Up to date with ${plan.toVersion}.`);
-      return 'current';
-    }
     this._print(`Updated ${this.written.length} file(s) to ${plan.toVersion}; the record is in ${MANIFEST_PATH}.`);
     return 'updated';
   }
@@ -194,4 +194,10 @@ export default class UpdateGenerator extends Generator {
     }
     this._print(`Uncommitted changes allowed: the files the update changes are backed up in ${folder}.`);
   }
+}
+
+/** Whether the new record differs from the one on disk (a project made before records has none). */
+function recordChanges(dir: string, plan: UpdatePlan): boolean {
+  const current = (path: string) => (existsSync(join(dir, path)) ? readFileSync(join(dir, path), 'utf8') : undefined);
+  return current(MANIFEST_PATH) !== plan.manifestText || current('.yo-rc.json') !== plan.yoRcText;
 }

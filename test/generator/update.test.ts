@@ -5,11 +5,18 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MANIFEST_PATH, parseManifest, sha256 } from '../../generators/lib/ownership.js';
 import { derivedPackage, edit, templateText } from '../support/packages.js';
 import { CLI, runCommand, tempDir } from '../support/project.js';
+import helpers from 'yeoman-test';
+import { REPO_ROOT } from '../support/project.js';
 import { readTree } from './support.js';
+
+const UPDATE_GENERATOR = join(REPO_ROOT, 'dist', 'generators', 'update', 'index.js');
+
+// Each case spawns the CLI several times (generate, commit, update): minutes on a busy 2-core machine.
+vi.setConfig({ testTimeout: 240_000 });
 
 const tmp = tempDir('hf-update-');
 afterAll(() => tmp.cleanup());
@@ -22,16 +29,20 @@ const git = (dir: string, ...args: string[]) =>
 
 // The old template's lines, and what the running package has instead.
 const OLD_TIMEOUT = ['timeout = 30\n', 'timeout = 60\n'] as const;
-const OLD_LIFETIME = ['PERMANENT_SESSION_LIFETIME = 3600\n', 'PERMANENT_SESSION_LIFETIME = 1800\n'] as const;
-const NEW_VIEW_COMMENT = '    # See Other: a reload after the redirect does not submit the form again.\n';
+// A setting the old config had and the new one dropped; a team changing it conflicts with the drop.
+const OLD_SETTING = ['class Config:\n', 'class Config:\n    LEGACY_SETTING = 1\n'] as const;
+const TEAM_SETTING = '    LEGACY_SETTING = 2\n';
+// The new views.py gained its first line (the old one lacked it).
+const VIEWS = templateText('src/__pkg__/views.py');
+const NEW_VIEW_LINE = `${VIEWS.split('\n')[0]!}\n`;
 
 beforeAll(() => {
   derivedPackage(OLD, {
     version: OLD_VERSION,
     templates: {
       'gunicorn.conf.py.ejs': edit(templateText('gunicorn.conf.py.ejs'), ...OLD_TIMEOUT),
-      'src/__pkg__/config.py.ejs': edit(templateText('src/__pkg__/config.py.ejs'), ...OLD_LIFETIME),
-      'src/__pkg__/views.py': edit(templateText('src/__pkg__/views.py'), NEW_VIEW_COMMENT, ''),
+      'src/__pkg__/config.py.ejs': edit(templateText('src/__pkg__/config.py.ejs'), ...OLD_SETTING),
+      'src/__pkg__/views.py': VIEWS.slice(NEW_VIEW_LINE.length),
       'src/__pkg__/legacy.py': '"""Dropped by the next version."""\n',
       'src/__pkg__/legacy_kept.py': '"""Dropped by the next version, but the team changed it."""\n',
     },
@@ -72,8 +83,8 @@ describe('hardened-flask update', () => {
     expect(result.exitCode, result.stderr + result.stdout).toBe(0);
     expect(result.stdout).toMatch(/Update 0\.0\.9 → /);
     expect(read(dir, 'gunicorn.conf.py')).toContain(OLD_TIMEOUT[0]);
-    expect(read(dir, 'src/clean/config.py')).toContain(OLD_LIFETIME[0]);
-    expect(read(dir, 'src/clean/views.py')).toContain(NEW_VIEW_COMMENT);
+    expect(read(dir, 'src/clean/config.py')).not.toContain('LEGACY_SETTING');
+    expect(read(dir, 'src/clean/views.py')).toBe(VIEWS);
     expect(existsSync(join(dir, 'src/clean/legacy.py'))).toBe(false);
     expect(existsSync(join(dir, '.github/dependabot.yml'))).toBe(true);
     // The tree now equals a fresh project of the running version, .env (random key) aside.
@@ -86,7 +97,8 @@ describe('hardened-flask update', () => {
     expect(updated).toEqual(expected);
     // A second update plans nothing, and check-update says current.
     commitAll(dir, 'update');
-    const again = await cli(['update', dir, '--yes', '--no-tests']);
+    const running = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    const again = await cli(['update', dir, '--to', running, '--yes', '--no-tests']);
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/nothing to change/);
     expect(git(dir, 'status', '--porcelain')).toBe('');
@@ -100,7 +112,7 @@ describe('hardened-flask update', () => {
     const pkg = 'src/edited';
     const route = '\n\n@bp.get("/about")\ndef about() -> ResponseReturnValue:\n    return render_template("index.html")\n';
     writeFileSync(join(dir, pkg, 'views.py'), read(dir, `${pkg}/views.py`) + route);
-    writeFileSync(join(dir, pkg, 'config.py'), edit(read(dir, `${pkg}/config.py`), OLD_LIFETIME[1], 'PERMANENT_SESSION_LIFETIME = 7200\n'));
+    writeFileSync(join(dir, pkg, 'config.py'), edit(read(dir, `${pkg}/config.py`), '    LEGACY_SETTING = 1\n', TEAM_SETTING));
     writeFileSync(join(dir, 'README.md'), `${read(dir, 'README.md')}\n## Our runbook\n\nPage the on-call.\n`);
     writeFileSync(join(dir, pkg, 'legacy_kept.py'), `${read(dir, `${pkg}/legacy_kept.py`)}TEAM = True\n`);
     writeFileSync(join(dir, '.env'), `${read(dir, '.env')}EXTRA=1\n`);
@@ -116,10 +128,8 @@ describe('hardened-flask update', () => {
     // Both sides in the 3-way merge; yours / new template markers where they overlap.
     const views = read(dir, `${pkg}/views.py`);
     expect(views).toContain(route.trim());
-    expect(views).toContain(NEW_VIEW_COMMENT);
-    expect(read(dir, `${pkg}/config.py`)).toContain(
-      '<<<<<<< yours\n    PERMANENT_SESSION_LIFETIME = 7200\n=======\n    PERMANENT_SESSION_LIFETIME = 3600\n>>>>>>> new template\n',
-    );
+    expect(views.startsWith(NEW_VIEW_LINE)).toBe(true);
+    expect(read(dir, `${pkg}/config.py`)).toContain(`class Config:\n<<<<<<< yours\n${TEAM_SETTING}=======\n>>>>>>> new template\n`);
     expect(read(dir, 'README.md')).toContain('## Our runbook');
     expect(read(dir, `${pkg}/legacy_kept.py`)).toContain('TEAM = True'); // dropped by the template, kept: changed
     expect(existsSync(join(dir, `${pkg}/legacy.py`))).toBe(false); // dropped, unchanged: removed
@@ -136,14 +146,14 @@ describe('hardened-flask update', () => {
 
   it('with --conflict rej keeps yours in the file and writes the hunks to FILE.rej', async () => {
     const dir = await oldProject('rej');
-    writeFileSync(join(dir, 'src/rej/config.py'), edit(read(dir, 'src/rej/config.py'), OLD_LIFETIME[1], 'PERMANENT_SESSION_LIFETIME = 7200\n'));
+    writeFileSync(join(dir, 'src/rej/config.py'), edit(read(dir, 'src/rej/config.py'), '    LEGACY_SETTING = 1\n', TEAM_SETTING));
     commitAll(dir, 'edit');
     const result = await cli(['update', dir, '--from', OLD, '--yes', '--no-tests', '--conflict', 'rej']);
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(/see src\/rej\/config\.py\.rej/);
-    expect(read(dir, 'src/rej/config.py')).toContain('PERMANENT_SESSION_LIFETIME = 7200\n');
+    expect(read(dir, 'src/rej/config.py')).toContain(TEAM_SETTING);
     expect(read(dir, 'src/rej/config.py')).not.toContain('<<<<<<<');
-    expect(read(dir, 'src/rej/config.py.rej')).toMatch(/^<<<<<<< yours\n.*7200\n=======\n.*3600\n>>>>>>> new template\n$/s);
+    expect(read(dir, 'src/rej/config.py.rej')).toBe(`<<<<<<< yours\n${TEAM_SETTING}=======\n>>>>>>> new template\n`);
   });
 
   it('takes changed answers: a new CI provider brings its workflow, and the answers are recorded', async () => {
@@ -218,6 +228,34 @@ describe('hardened-flask update', () => {
     expect(updated.exitCode, updated.stderr).toBe(0);
     expect(read(dir, 'gunicorn.conf.py')).toContain(OLD_TIMEOUT[0]);
     expect(existsSync(join(dir, MANIFEST_PATH))).toBe(true);
+  });
+});
+
+describe('yo hardened-flask:update, interactively', () => {
+  const wasTty = process.stdin.isTTY;
+  afterAll(() => {
+    process.stdin.isTTY = wasTty;
+  });
+  // yeoman-test's adapter answers the conflicter's question ("Overwrite ...?") for each file.
+  const runInteractive = (dir: string, action: 'skip' | 'write') =>
+    helpers
+      .run(UPDATE_GENERATOR, {}, { force: false } as never)
+      .cd(dir)
+      .withArguments([dir])
+      .withOptions({ from: OLD, tests: false, force: false, print: () => undefined } as never)
+      .withAnswers({ action });
+
+  it('asks per file through the conflicter: skipped files stay, written ones change', async () => {
+    process.stdin.isTTY = true;
+    const dir = await oldProject('interactive');
+    const skipped = await runInteractive(dir, 'skip');
+    expect(skipped.askedQuestions.map((q) => q.name)).toContain('action');
+    expect(read(dir, 'gunicorn.conf.py')).toContain(OLD_TIMEOUT[1]);
+    git(dir, 'checkout', '--', '.');
+    git(dir, 'clean', '-fdq');
+    await runInteractive(dir, 'write');
+    expect(read(dir, 'gunicorn.conf.py')).toContain(OLD_TIMEOUT[0]);
+    expect(existsSync(join(dir, 'src/interactive/legacy.py'))).toBe(false);
   });
 });
 

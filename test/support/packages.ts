@@ -47,22 +47,33 @@ export function derivedPackage(dir: string, edits: PackageEdits): string {
     if (!line) throw new Error(`no row for ${template}`);
     rows = rows.replace(`${line}\n`, '');
   }
-  if (edits.addRows?.length) rows = edit(rows, '\n];', `\n${edits.addRows.map((row) => `    ${row},`).join('\n')}\n];`);
+  if (edits.addRows?.length) {
+    // PROJECT_FILES is the module's last array.
+    const end = rows.lastIndexOf('\n];');
+    if (end < 0) throw new Error('test fixture out of date: no array in files.js');
+    rows = `${rows.slice(0, end)}\n${edits.addRows.map((row) => `    ${row},`).join('\n')}${rows.slice(end)}`;
+  }
   writeFileSync(filesJs, rows);
   return dir;
 }
 
+/** Whether this clone has `commit` (a shallow clone may not). */
+export async function hasCommit(commit: string): Promise<boolean> {
+  return (await runCommand('git', ['cat-file', '-e', `${commit}^{commit}`], { cwd: REPO_ROOT })).exitCode === 0;
+}
+
 /**
- * This repository's package as it was at `commit`: a git worktree in .cache/packages/<commit>,
- * `npm ci` (which builds it through `prepare`), once; later calls reuse it.
+ * This repository's package as it was at `commit`: its tree exported (git archive) into
+ * .cache/packages/<commit>, then `npm ci` (which builds it through `prepare`), once; later calls
+ * reuse it.
  */
 export async function packageAtCommit(commit: string): Promise<string> {
   const dir = join(REPO_ROOT, '.cache', 'packages', commit);
   if (existsSync(join(dir, '.built'))) return dir;
   rmSync(dir, { recursive: true, force: true });
-  await runCommand('git', ['worktree', 'prune'], { cwd: REPO_ROOT });
-  const add = await runCommand('git', ['worktree', 'add', '--detach', '--force', dir, commit], { cwd: REPO_ROOT });
-  if (add.exitCode !== 0) throw new Error(`git worktree add ${commit} failed: ${add.stderr}`);
+  mkdirSync(dir, { recursive: true });
+  const exported = await runCommand('sh', ['-c', 'git archive --format=tar "$1" | tar -x -C "$2"', 'sh', commit, dir], { cwd: REPO_ROOT });
+  if (exported.exitCode !== 0) throw new Error(`git archive ${commit} failed: ${exported.stderr}`);
   const ci = await runCommand('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, timeout: 900_000 });
   if (ci.exitCode !== 0) throw new Error(`npm ci at ${commit} failed: ${ci.stderr.slice(-2000)}`);
   writeFileSync(join(dir, '.built'), `${commit}\n`);
