@@ -44,7 +44,7 @@ export interface AuditOptions {
   maxBytes?: number;
   env?: NodeJS.ProcessEnv;
   /** Receives the facts the report is built from (the preset policy rules read them too). */
-  onFacts?: (facts: ProjectFacts, files: readonly string[]) => void;
+  onFacts?: (facts: ProjectFacts) => void;
 }
 
 export async function auditProject(dir: string, options: AuditOptions = {}): Promise<AuditReport> {
@@ -205,7 +205,7 @@ export async function auditProject(dir: string, options: AuditOptions = {}): Pro
   }
 
   const facts: ProjectFacts = { python: analysed.files, templates: analysed.templates, deploy };
-  options.onFacts?.(facts, walked.files);
+  options.onFacts?.(facts);
   const notes: string[] = [];
   if (!analysed.files.some((f) => f.facts.some((x) => x.kind === 'flask-app'))) {
     notes.push('No Flask(...) application was found: is this a Flask project?');

@@ -1,7 +1,7 @@
 // Which policy an audit enforces: `--policy PATH|PACKAGE`, else the preset the project records in
 // `.yo-rc.json`. The only I/O of the policy feature; the rules themselves are pure (policy.ts).
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { readStoredPreset } from '../lib/preflight.js';
 import { loadPreset, PresetError } from '../lib/presets.js';
 import { auditProject, type AuditOptions } from './audit.js';
@@ -48,9 +48,10 @@ export async function auditWithPolicy(
 ): Promise<{ report: AuditReport; section?: PolicySection }> {
   const inForce = policy === false ? undefined : policyInForce(dir, policy, generatorVersion);
   let facts: ProjectFacts | undefined;
-  let files: readonly string[] = [];
-  const report = await auditProject(dir, { ...options, onFacts: (f, w) => ((facts = f), (files = w)) });
+  const report = await auditProject(dir, { ...options, onFacts: (f) => (facts = f) });
   if (!inForce || !facts) return { report };
-  const section: PolicySection = { preset: inForce.preset, chosenBy: inForce.chosenBy, violations: checkPolicy(inForce.policy, report, facts, files) };
+  // A required file is looked for on disk: the audit's walk leaves out what no rule reads.
+  const exists = (path: string) => existsSync(join(report.root, path));
+  const section: PolicySection = { preset: inForce.preset, chosenBy: inForce.chosenBy, violations: checkPolicy(inForce.policy, report, facts, exists) };
   return { report: { ...report, policy: section }, section };
 }

@@ -1,6 +1,7 @@
 // A preset's policy: an organisation's extra rules for `audit` (DESIGN §9). Pure: the rules read
-// the finished report, the facts it was built from and the list of files; command.ts does the
-// I/O (finding the policy) and decides the exit code (any violation fails, whatever --fail-on).
+// the finished report and the facts it was built from, and ask `exists` about required files;
+// policy-source.ts does the I/O (finding the policy), command.ts decides the exit code (any
+// violation fails, whatever --fail-on says).
 import type { AuditReport, Location, ProjectFacts, ProtectionId, Status, Val } from './model.js';
 import { classRole, constOf, cspFromVal, fileRole, parseCspString, type Csp } from './rules.js';
 
@@ -175,7 +176,7 @@ export function sentMaxAges(facts: ProjectFacts): SentMaxAge[] {
 // The rules
 
 /** The policy's violations, in rule order, each with file:line (or the required file's path). */
-export function checkPolicy(policy: Policy, report: AuditReport, facts: ProjectFacts, files: readonly string[]): PolicyViolation[] {
+export function checkPolicy(policy: Policy, report: AuditReport, facts: ProjectFacts, exists: (path: string) => boolean): PolicyViolation[] {
   const violations: PolicyViolation[] = [];
   for (const [id, wanted] of Object.entries(policy.require ?? {}) as [ProtectionId, Exclude<Status, 'missing'>][]) {
     const protection = report.protections.find((p) => p.id === id);
@@ -215,11 +216,9 @@ export function checkPolicy(policy: Policy, report: AuditReport, facts: ProjectF
       violations.push({ rule: 'policy/min-hsts-max-age', description: `no Strict-Transport-Security max-age is set where the audit can read it; the policy needs at least ${min} seconds`, locations: unique(anchor).slice(0, 3) });
     }
   }
-  const present = new Set(files);
   for (const file of policy.requireFiles ?? []) {
     const normal = file.replace(/\/+$/, '');
-    const found = present.has(normal) || files.some((f) => f.startsWith(`${normal}/`));
-    if (!found) violations.push({ rule: 'policy/require-file', description: `${normal} is required by the policy and does not exist`, locations: [] });
+    if (!exists(normal)) violations.push({ rule: 'policy/require-file', description: `${normal} is required by the policy and does not exist`, locations: [] });
   }
   return violations;
 }
