@@ -1,9 +1,9 @@
 // Which policy an audit enforces: `--policy PATH|PACKAGE`, else the preset the project records in
 // `.yo-rc.json`. The only I/O of the policy feature; the rules themselves are pure (policy.ts).
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { readStoredPreset } from '../lib/preflight.js';
-import { loadPreset, PresetError } from '../lib/presets.js';
+import { STORE_KEY } from '../lib/preflight.js';
+import { loadPreset, parsePresetRecord, type PresetRecord, PresetError } from '../lib/presets.js';
 import { auditProject, type AuditOptions } from './audit.js';
 import type { AuditReport, ProjectFacts } from './model.js';
 import { checkPolicy, type Policy, type PolicySection } from './policy.js';
@@ -12,6 +12,22 @@ export interface PolicyInForce {
   policy: Policy;
   preset: { name: string; version: string; source: string };
   chosenBy: 'flag' | 'recorded';
+}
+
+/**
+ * The preset a project records, read leniently: the audit looks at any project, so a `.yo-rc.json`
+ * that is not ours (or not JSON) means no recorded preset; only a malformed preset record is an error.
+ */
+function recordedPreset(projectDir: string): PresetRecord | undefined {
+  const file = join(projectDir, '.yo-rc.json');
+  let stored: unknown;
+  try {
+    stored = (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)[STORE_KEY];
+  } catch {
+    return undefined;
+  }
+  const raw = stored !== null && typeof stored === 'object' ? (stored as Record<string, unknown>)['preset'] : undefined;
+  return raw === undefined ? undefined : parsePresetRecord(raw, file);
 }
 
 /** Throws PresetError (exit 2) when the named or recorded preset cannot be used. */
@@ -23,7 +39,7 @@ export function policyInForce(dir: string, flag: string | undefined, generatorVe
     return { policy: preset.policy, preset: { name: preset.name, version: preset.version, source: flag }, chosenBy: 'flag' };
   }
   if (!existsSync(projectDir)) return undefined; // the audit itself reports the missing folder
-  const record = readStoredPreset(projectDir);
+  const record = recordedPreset(projectDir);
   if (!record) return undefined;
   let preset;
   try {

@@ -147,6 +147,13 @@ describe('the example policy', () => {
     const report = await audit([plain, '--format', 'json']);
     expect(report.exitCode).toBe(0);
     expect(JSON.parse(report.stdout).policy).toBeUndefined();
+    // The audit looks at any project: a .yo-rc.json that is not ours, or not JSON, records no preset.
+    for (const text of ['{ not json', '{"generator-other": {"x": 1}}', '{"generator-hardened-flask": {"colour": "red"}}']) {
+      writeFileSync(join(plain, '.yo-rc.json'), text);
+      const other = await audit([plain, '--format', 'json']);
+      expect(other.exitCode, `${text}: ${other.stderr}`).toBe(0);
+      expect(JSON.parse(other.stdout).policy).toBeUndefined();
+    }
   });
 
   it.each([
