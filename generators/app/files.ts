@@ -12,6 +12,10 @@ const gitlab = (a: { ci: string }) => a.ci === 'gitlab' || a.ci === 'both';
 export const PROJECT_FILES: readonly FileRow[] = [
   // Packaging and entry points
   { template: 'pyproject.toml.ejs', owner: 'user' },
+  // What production and CI install: every package pinned with its hashes (npm run locks)
+  { template: 'requirements.lock', owner: 'user' },
+  { template: 'requirements-dev.lock', owner: 'user' },
+  { template: 'scripts/lock.py', owner: 'generator' },
   { template: 'wsgi.py.ejs', owner: 'user' },
   { template: 'gunicorn.conf.py.ejs', owner: 'generator' },
   // Environment: the dev key is random and private; production never reads .env
@@ -28,6 +32,8 @@ export const PROJECT_FILES: readonly FileRow[] = [
   { template: 'src/__pkg__/config.py.ejs', owner: 'user' },
   { template: 'src/__pkg__/secrets.py', owner: 'generator' },
   { template: 'src/__pkg__/security.py', owner: 'generator' },
+  // The header policy: security.py sends it, the nginx snippet is rendered from it
+  { template: 'src/__pkg__/security-headers.json', owner: 'generator' },
   { template: 'src/__pkg__/errors.py', owner: 'generator' },
   { template: 'src/__pkg__/checks.py', owner: 'generator' },
   { template: 'src/__pkg__/cli.py', owner: 'generator' },
