@@ -292,10 +292,20 @@ async function resolveRoot(dir: string): Promise<string> {
   let stat;
   try {
     stat = await fs.stat(absolute);
-  } catch {
-    throw new AuditInputError(`${dir} does not exist`);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new AuditInputError(`${dir} does not exist`);
+    throw new AuditInputError(`${dir} cannot be read (${code ?? 'error'}): run the audit as a user who can read it`);
   }
   if (!stat.isDirectory()) throw new AuditInputError(`${dir} is not a folder`);
+  // A report on a folder the audit cannot list, or on an empty one, would grade what it never saw.
+  let entries: string[];
+  try {
+    entries = await fs.readdir(absolute);
+  } catch (error) {
+    throw new AuditInputError(`${dir} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}): run the audit as a user who can read it`);
+  }
+  if (entries.length === 0) throw new AuditInputError(`${dir} is empty: there is no project to audit`);
   return fs.realpath(absolute);
 }
 

@@ -1,12 +1,34 @@
 // Which policy an audit enforces: `--policy PATH|PACKAGE`, else the preset the project records in
 // `.yo-rc.json`. The only I/O of the policy feature; the rules themselves are pure (policy.ts).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { STORE_KEY } from '../lib/preflight.js';
 import { loadPreset, parsePresetRecord, type PresetRecord, PresetError } from '../lib/presets.js';
 import { auditProject, type AuditOptions } from './audit.js';
 import type { AuditReport, ProjectFacts } from './model.js';
-import { checkPolicy, type Policy, type PolicySection } from './policy.js';
+import { checkPolicy, cspsFromPolicyFile, type Policy, type PolicySection, type SentCsp } from './policy.js';
+
+/** `security-headers.json` of the project's packages (src/<pkg>/ or <pkg>/), where generated projects keep the CSP. */
+function headerPolicyFiles(root: string): SentCsp[] {
+  const out: SentCsp[] = [];
+  for (const base of ['src', '.']) {
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(join(root, base));
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      const rel = base === '.' ? `${entry}/security-headers.json` : `${base}/${entry}/security-headers.json`;
+      try {
+        out.push(...cspsFromPolicyFile(rel, readFileSync(join(root, rel), 'utf8')));
+      } catch {
+        // not a package with a header policy
+      }
+    }
+  }
+  return out;
+}
 
 export interface PolicyInForce {
   policy: Policy;
@@ -68,6 +90,6 @@ export async function auditWithPolicy(
   if (!inForce || !facts) return { report };
   // A required file is looked for on disk: the audit's walk leaves out what no rule reads.
   const exists = (path: string) => existsSync(join(report.root, path));
-  const section: PolicySection = { preset: inForce.preset, chosenBy: inForce.chosenBy, violations: checkPolicy(inForce.policy, report, facts, exists) };
+  const section: PolicySection = { preset: inForce.preset, chosenBy: inForce.chosenBy, violations: checkPolicy(inForce.policy, report, facts, exists, headerPolicyFiles(report.root)) };
   return { report: { ...report, policy: section }, section };
 }

@@ -87,7 +87,7 @@ export function parsePolicy(raw: unknown): Policy {
 // ---------------------------------------------------------------------------------------------
 // What the project sends: every CSP and HSTS max-age the facts show, with where
 
-interface SentCsp {
+export interface SentCsp {
   csp: Csp;
   at: Location;
   via: string;
@@ -175,8 +175,36 @@ export function sentMaxAges(facts: ProjectFacts): SentMaxAge[] {
 // ---------------------------------------------------------------------------------------------
 // The rules
 
+/**
+ * A generated project keeps its header policy in `security-headers.json` (security.py sends it,
+ * the nginx snippet is rendered from it): its CSP, from the file's text, with the line of each directive.
+ */
+export function cspsFromPolicyFile(file: string, text: string): SentCsp[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  const csp = (parsed as { content_security_policy?: unknown } | null)?.content_security_policy;
+  if (!csp || typeof csp !== 'object' || Array.isArray(csp)) return [];
+  const lines = text.split('\n');
+  return Object.entries(csp as Record<string, unknown>)
+    .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
+    .map(([directive, sources]) => {
+      const index = lines.findIndex((line) => line.includes(JSON.stringify(directive)));
+      return { csp: new Map([[directive.toLowerCase(), sources.split(/\s+/).filter(Boolean)]]), at: { file, line: index + 1 || 1 }, via: file };
+    });
+}
+
 /** The policy's violations, in rule order, each with file:line (or the required file's path). */
-export function checkPolicy(policy: Policy, report: AuditReport, facts: ProjectFacts, exists: (path: string) => boolean): PolicyViolation[] {
+export function checkPolicy(
+  policy: Policy,
+  report: AuditReport,
+  facts: ProjectFacts,
+  exists: (path: string) => boolean,
+  extraCsps: readonly SentCsp[] = [],
+): PolicyViolation[] {
   const violations: PolicyViolation[] = [];
   for (const [id, wanted] of Object.entries(policy.require ?? {}) as [ProtectionId, Exclude<Status, 'missing'>][]) {
     const protection = report.protections.find((p) => p.id === id);
@@ -191,7 +219,7 @@ export function checkPolicy(policy: Policy, report: AuditReport, facts: ProjectF
   }
   if (policy.cspForbid) {
     const forbidden = new Map(policy.cspForbid.map((token) => [token.toLowerCase(), token]));
-    for (const sent of sentCsps(facts)) {
+    for (const sent of [...sentCsps(facts), ...extraCsps]) {
       for (const [directive, sources] of sent.csp) {
         const bad = sources.filter((source) => forbidden.has(source.toLowerCase()));
         if (bad.length > 0) {

@@ -2,7 +2,7 @@
 // EJS) keeps templates reading like the files they produce.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Answers } from './answers.js';
+import { type Answers, parseAuthor } from './answers.js';
 import { escapeHelpers, type EscapeHelpers } from './escape.js';
 import { templatesRoot } from './paths.js';
 
@@ -53,12 +53,22 @@ export interface TemplateContext extends Answers {
   hstsHeaderValue: string;
   /** Let's Encrypt's certificate folder for the domain. */
   certDir: string;
+  /** pyproject.toml's `authors` entry (`{ name = "…", email = "…" }`), '' without an author. */
+  authorToml: string;
   /** Only the `.env` template reads this; it is never stored in .yo-rc.json. */
   devSecretKey: string;
   /** The fixed security headers for the nginx snippet (name, value), from security-headers.json. */
   nginxHeaders: [string, string][];
   /** The Content-Security-Policy nginx sends on responses it makes itself. */
   staticCsp: string;
+}
+
+/** The author split into PEP 621's name and email, as a TOML inline table. */
+function authorToml(author: string): string {
+  const parsed = parseAuthor(author);
+  if (typeof parsed === 'string') throw new Error(parsed); // answers are validated before rendering
+  const fields = Object.entries(parsed).map(([key, value]) => `${key} = ${escapeHelpers.tomlStr(value as string)}`);
+  return fields.length > 0 ? `{ ${fields.join(', ')} }` : '';
 }
 
 export function templateContext(answers: Answers, devSecretKey = ''): TemplateContext {
@@ -78,6 +88,7 @@ export function templateContext(answers: Answers, devSecretKey = ''): TemplateCo
     upstreamServer: answers.gunicornBind === 'unix' ? `unix:${socketPath}` : tcp,
     hstsHeaderValue: `max-age=${answers.hstsMaxAge}; includeSubDomains`,
     certDir: `/etc/letsencrypt/live/${answers.domain}`,
+    authorToml: authorToml(answers.author),
     devSecretKey,
     nginxHeaders: [...Object.entries(policy.headers), ['Permissions-Policy', permissionsPolicyValue(policy)]],
     staticCsp: staticCspValue(policy),

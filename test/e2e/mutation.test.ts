@@ -112,7 +112,7 @@ const MUTATIONS: Mutation[] = [
   },
   {
     name: 'TRUSTED_HOSTS emptied',
-    apply: (dir) => edit(dir, pkg('config.py'), /(class ProductionConfig\(Config\):[\s\S]*?TRUSTED_HOSTS[^=\n]*= )\[[^\]\n]*\]/, '$1[]'),
+    apply: (dir) => edit(dir, pkg('config.py'), /(class ProductionConfig\(Config\):[\s\S]*?TRUSTED_HOSTS[^=\n]*= )\[[^\]]*\]/, '$1[]'),
     names: /^✗ trusted hosts: TRUSTED_HOSTS is empty/m,
   },
   // What really protects production: the deploy files, and the gaps a review found in them.

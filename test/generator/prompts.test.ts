@@ -29,6 +29,11 @@ describe('prompts', () => {
     expect(domain.validate!('https://bad')).toMatch(/host name/);
     const size = questions.find((q) => q.name === 'maxContentLength')!;
     expect(size.filter!('2m')).toBe(2 * 1024 * 1024);
+    // inquirer calls validate with what was typed, before filter: the examples the prompt shows pass.
+    for (const typed of ['512k', '1m', '1048576', String(size.default)]) expect(size.validate!(typed), typed).toBe(true);
+    expect(domain.validate!('Shop.Example.COM')).toBe(true);
+    expect(domain.filter!('Shop.Example.COM')).toBe('shop.example.com');
+    expect(questions.map((q) => q.type)).not.toContain('list'); // deprecated in inquirer: select
   });
 
   it('writes what was answered at the prompts', async () => {

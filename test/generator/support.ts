@@ -9,11 +9,14 @@ import { REPO_ROOT } from '../support/project.js';
 
 export const APP_GENERATOR = join(REPO_ROOT, 'dist', 'generators', 'app', 'index.js');
 
-/** Generates into `<tmp>/<name>` with `--yes --skip-install --answers` and returns the project folder. */
-export async function runApp(name: string, answers: Partial<Answers> = {}): Promise<string> {
+/**
+ * Generates into `<tmp>/<name>` with `--yes --skip-install --answers` and returns the project
+ * folder. yeoman-test removes it at the next run unless `keep` is set: then the caller removes it.
+ */
+export async function runApp(name: string, answers: Partial<Answers> = {}, { keep = false } = {}): Promise<string> {
   let target = '';
   await helpers
-    .run(APP_GENERATOR)
+    .run(APP_GENERATOR, keep ? { autoCleanup: false } : undefined)
     .inTmpDir((dir) => {
       writeFileSync(join(dir, 'answers.json'), JSON.stringify(answers));
       target = join(dir, name);
@@ -64,4 +67,40 @@ export function pretendTerminal(): void {
   afterEach(() => {
     process.stdin.isTTY = wasTty;
   });
+}
+
+/**
+ * ruff, as CI installs it (`python3 -m pip install ruff==X` in .ci/run), or undefined with the
+ * reason printed. Under CI=true a missing ruff fails the run instead (missingTools' rule).
+ */
+export function ruffCommand(suite: string): string[] | undefined {
+  try {
+    execFileSync('python3', ['-m', 'ruff', '--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return ['python3', '-m', 'ruff'];
+  } catch {
+    const reason = `${suite}: skipped, ruff is not installed for python3 (.ci/run: python3 -m pip install ruff)`;
+    if (process.env.CI === 'true') throw new Error(`${reason}, but CI=true requires it`);
+    console.warn(`SKIP ${reason}`);
+    return undefined;
+  }
+}
+
+export const ruffVersion = (ruff: string[]): string =>
+  execFileSync(ruff[0]!, [...ruff.slice(1), '--version'], { encoding: 'utf8' }).trim().replace(/^ruff\s+/, '');
+
+/**
+ * `ruff check` and `ruff format --check` over many rendered projects in one run each (every
+ * project's own pyproject.toml configures its files). Returns what ruff reported, '' when clean.
+ */
+export function ruffProblems(ruff: string[], dirs: string[]): string {
+  const run = (args: string[]): string => {
+    try {
+      execFileSync(ruff[0]!, [...ruff.slice(1), ...args, ...dirs], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      return '';
+    } catch (error) {
+      const e = error as { stdout?: string; stderr?: string; message: string };
+      return `${e.stdout ?? ''}${e.stderr ?? ''}` || e.message;
+    }
+  };
+  return [run(['check', '--no-cache', '--output-format', 'concise']), run(['format', '--check', '--no-cache'])].filter(Boolean).join('\n');
 }

@@ -19,7 +19,12 @@ describe('pyStr', () => {
   it('picks the quote ruff format would', () => {
     expect(pyStr('plain')).toBe('"plain"');
     expect(pyStr('say "hi"')).toBe(`'say "hi"'`);
-    expect(pyStr(`it's "x"`)).toBe(`"it's \\"x\\""`);
+    // ruff keeps double quotes unless the text holds more " than ' (checked by the generator's ruff run).
+    expect(pyStr(`it's "x"`)).toBe(`'it\\'s "x"'`);
+    expect(pyStr(`it's "x" and 'y'`)).toBe(`"it's \\"x\\" and 'y'"`);
+  });
+  it('writes everything outside printable ASCII as an escape, as ruff prints it', () => {
+    expect(pyStr('café ’ 😀')).toBe('"caf\\xe9 \\u2019 \\U0001f600"');
   });
 });
 
