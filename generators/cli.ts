@@ -7,8 +7,9 @@ import { resolve } from 'node:path';
 import { plannedPaths } from './app/planned.js';
 import { answersHelp } from './lib/answers.js';
 import { UsageError, WorkError } from './lib/errors.js';
-import { preflightNew, readAnswersFile, refuseNonEmptyTarget } from './lib/preflight.js';
+import { preflightNew, readAnswersFile, readStoredPreset, refuseNonEmptyTarget } from './lib/preflight.js';
 import { packageVersion } from './lib/paths.js';
+import { loadPreset, presetSpecFrom } from './lib/presets.js';
 import { checkTargetArgument, installInterruptHandlers } from './lib/staging.js';
 
 const USAGE = `Usage: hardened-flask <command> [options]
@@ -34,6 +35,8 @@ On a terminal it asks for each answer; Enter takes the default shown.
 Options:
   --yes            take the default for every answer not given; required without a terminal
   --answers FILE   JSON file (at most 1 MiB) with some or all answers, e.g. {"domain": "example.com"}
+  --preset SPEC    your organisation's preset: a preset.json, a folder, or an installed npm
+                   package (default: $HARDENED_FLASK_PRESET); its locked answers are not asked
   --skip-install   do not run git init, create .venv or pip install
   --force          write into a non-empty folder: generated files replace what is at their paths
                    (all conflicts are checked first), other files and an existing .env are kept
@@ -80,6 +83,7 @@ async function runNew(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     yes: { type: 'boolean' },
     answers: { type: 'string' },
+    preset: { type: 'string' },
     'skip-install': { type: 'boolean' },
     force: { type: 'boolean' },
     debug: { type: 'boolean' },
@@ -105,7 +109,14 @@ async function runNew(args: string[]): Promise<number> {
   installInterruptHandlers();
   // Read once: the file may be a pipe or /dev/stdin, which cannot be read a second time.
   const answersFromFile = values.answers !== undefined ? readAnswersFile(resolve(values.answers as string)) : {};
-  if (values.yes) preflightNew(target, answersFromFile, Boolean(values.force), plannedPaths);
+  // A bad preset is refused here, whole, before Yeoman loads and before any question.
+  const presetSpec = presetSpecFrom(values.preset as string | undefined);
+  const recorded = presetSpec === undefined ? readStoredPreset(target)?.source : undefined;
+  const preset =
+    presetSpec !== undefined ? loadPreset(presetSpec, [process.cwd(), target], packageVersion())
+    : recorded !== undefined ? loadPreset(recorded, [target, process.cwd()], packageVersion())
+    : undefined;
+  if (values.yes) preflightNew(target, answersFromFile, Boolean(values.force), (answers) => plannedPaths(answers, preset), preset);
   else refuseNonEmptyTarget(target, Boolean(values.force));
   const { runNewProject } = await loadNewCommand();
   await runNewProject(target, {
@@ -113,6 +124,7 @@ async function runNew(args: string[]): Promise<number> {
     force: Boolean(values.force),
     skipInstall: Boolean(values['skip-install']),
     answersFromFile,
+    ...(presetSpec !== undefined ? { preset: presetSpec } : {}),
   });
   return 0;
 }

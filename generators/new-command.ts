@@ -11,6 +11,8 @@ export interface NewOptions {
   skipInstall: boolean;
   /** The answers file, already read and checked by the CLI (read once). */
   answersFromFile?: Partial<Answers>;
+  /** The preset named by --preset (HARDENED_FLASK_PRESET is read by the generator itself). */
+  preset?: string;
 }
 
 export async function runNewProject(target: string, options: NewOptions): Promise<void> {

@@ -7,11 +7,12 @@ import Generator from 'yeoman-generator';
 import { type Answers, checkPartialAnswers, completeAnswers } from '../lib/answers.js';
 import { templateContext } from '../lib/context.js';
 import { UsageError } from '../lib/errors.js';
-import { planFiles, type PlannedFile, writtenFile } from '../lib/manifest.js';
+import { writtenFile } from '../lib/manifest.js';
 import { buildManifest, MANIFEST_PATH, serializeManifest } from '../lib/ownership.js';
 import { writePlanned } from '../lib/render.js';
 import { packageVersion, templatesRoot } from '../lib/paths.js';
-import { fallbackProjectName, givenAnswers, refuseNonEmptyTarget, storedConfig } from '../lib/preflight.js';
+import { fallbackProjectName, givenAnswers, readStoredPreset, refuseNonEmptyTarget, storedConfig } from '../lib/preflight.js';
+import { followedDefaults, loadPreset, type OverlaidFile, type Preset, presetRecord, presetSpecFrom } from '../lib/presets.js';
 import {
   createStagingDir,
   installInterruptHandlers,
@@ -22,8 +23,7 @@ import {
   setInterruptNote,
 } from '../lib/staging.js';
 import { installProject } from '../lib/install.js';
-import { PROJECT_FILES } from './files.js';
-import { KEEP_ON_FORCE, plannedPaths } from './planned.js';
+import { KEEP_ON_FORCE, plannedFiles, plannedPaths } from './planned.js';
 import { buildQuestions } from './questions.js';
 
 interface Options {
@@ -33,6 +33,7 @@ interface Options {
   answersFromFile?: Partial<Answers>;
   force?: boolean;
   skipInstall?: boolean;
+  preset?: string;
 }
 
 
@@ -58,7 +59,8 @@ export default class AppGenerator extends Generator {
   private staging?: string;
   private realTarget?: string;
   private unlock?: () => void;
-  private planned: PlannedFile[] = [];
+  private planned: OverlaidFile[] = [];
+  private preset?: Preset;
   private statusLog: { create: StatusLog; force: StatusLog; identical: StatusLog; skip: StatusLog } | undefined;
 
   constructor(args: string[], options: Record<string, unknown>) {
@@ -70,6 +72,7 @@ export default class AppGenerator extends Generator {
     this.option('yes', { type: Boolean, description: 'Take the default for every answer not given' });
     this.option('answers', { type: String, description: 'JSON file with some or all answers' });
     this.option('force', { type: Boolean, description: 'Write into a non-empty folder' });
+    this.option('preset', { type: String, description: `An organisation's preset: a file, folder or installed package (or $HARDENED_FLASK_PRESET)` });
     this.sourceRoot(join(templatesRoot(), 'project'));
   }
 
@@ -104,19 +107,28 @@ export default class AppGenerator extends Generator {
       refuseNonEmptyTarget(this.target, Boolean(this.opts.force));
     }
     const answersFile = this.opts.answers ? resolve(this.env.cwd, this.opts.answers) : undefined;
-    this.given = givenAnswers(this.target, answersFile, this.opts.answersFromFile);
+    // The flag, else the environment, else the preset an earlier run recorded in the target.
+    const spec = presetSpecFrom(this.opts.preset) ?? (this.target ? readStoredPreset(this.target)?.source : undefined);
+    if (spec !== undefined) {
+      const fromRecord = this.opts.preset === undefined && presetSpecFrom(undefined) === undefined;
+      const bases = fromRecord && this.target ? [this.target, this.env.cwd] : [this.env.cwd, ...(this.target ? [this.target] : [])];
+      this.preset = loadPreset(spec, bases, packageVersion());
+    }
+    this.given = givenAnswers(this.target, answersFile, this.opts.answersFromFile, this.preset);
   }
 
   async prompting(): Promise<void> {
     const fallbackName = fallbackProjectName(this.target ?? this.env.cwd);
     const given = this.given;
-    const defaults = completeAnswers(given, fallbackName);
+    const presetDefaults = this.preset?.defaults;
+    // Locked answers are in `given`: never asked. A preset's defaults are the prompts' defaults.
+    const defaults = completeAnswers(given, fallbackName, presetDefaults);
     const questions = this.opts.yes ? [] : buildQuestions(defaults, given);
     if (questions.length > 0 && !process.stdin.isTTY) {
       throw new UsageError('no terminal to ask questions on: pass --yes to take the defaults (and --answers FILE for your own)');
     }
     const prompted = questions.length > 0 ? ((await this.prompt(questions as never)) as Partial<Answers>) : {};
-    this.answers = completeAnswers({ ...given, ...checkPartialAnswers(prompted) }, fallbackName);
+    this.answers = completeAnswers({ ...given, ...checkPartialAnswers(prompted) }, fallbackName, presetDefaults);
   }
 
   configuring(): void {
@@ -127,22 +139,23 @@ export default class AppGenerator extends Generator {
     this.unlock = lockTarget(this.realTarget);
     // Checked again under the lock: another run may have written the folder in the meantime.
     refuseNonEmptyTarget(this.target, Boolean(this.opts.force));
-    if (this.opts.force) refuseForceConflicts(this.realTarget, plannedPaths(answers));
+    if (this.opts.force) refuseForceConflicts(this.realTarget, plannedPaths(answers, this.preset));
     this.staging = createStagingDir(this.realTarget);
     this.destinationRoot(this.staging);
     // Log "create pyproject.toml", not the hidden staging folder's name: the conflicter reports
     // paths relative to the cwd it was given when the run started.
     const conflicter = (this.env as unknown as { conflicterOptions?: { cwd?: string } }).conflicterOptions;
     if (conflicter) conflicter.cwd = this.staging;
-    this.planned = planFiles(PROJECT_FILES, answers);
+    this.planned = plannedFiles(answers, this.preset);
   }
 
   writing(): void {
     const answers = this.answers!;
     const context = templateContext(answers, randomBytes(32).toString('hex'));
     writePlanned(this.fs, this.templatePath(), this.destinationRoot(), this.planned, context);
-    // Only the answers (and the version that used them) are stored; the dev key lives in .env alone.
-    this.fs.writeJSON(this.destinationPath('.yo-rc.json'), storedConfig(answers, packageVersion()));
+    // Only the answers (the version and preset that used them) are stored; the dev key lives in .env alone.
+    const preset = this.preset ? presetRecord(this.preset, followedDefaults(this.preset, this.given, answers), this.target!) : undefined;
+    this.fs.writeJSON(this.destinationPath('.yo-rc.json'), storedConfig(answers, packageVersion(), preset));
     // No Prettier pass: templates are written formatted (see lib/format.ts and its test). The
     // ownership record hashes the bytes as written.
     const written = this.planned.map((file) => ({ ...writtenFile(file), contents: this.fs.read(this.destinationPath(file.to), { raw: true })! }));
@@ -159,7 +172,7 @@ export default class AppGenerator extends Generator {
     this.unlock?.();
     setInterruptNote(`the project is in place at ${this.target!}${this.opts.skipInstall ? '' : ' (not installed yet)'}`);
     this.destinationRoot(this.realTarget!);
-    const order = plannedPaths(this.answers!);
+    const order = plannedPaths(this.answers!, this.preset);
     const byOrder = (paths: string[]) => [...paths].sort((a, b) => order.indexOf(a) - order.indexOf(b));
     for (const path of byOrder(moved.created)) this.statusLog!.create(path);
     for (const path of byOrder(moved.replaced)) this.statusLog!.force(path);

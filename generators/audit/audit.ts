@@ -33,11 +33,14 @@ export interface AuditOptions {
   /** Files larger than this are skipped (default 2 MiB). */
   maxBytes?: number;
   env?: NodeJS.ProcessEnv;
+  /** Receives the facts the report is built from (the preset policy rules read them too). */
+  onFacts?: (facts: ProjectFacts) => void;
 }
 
 export async function auditProject(dir: string, options: AuditOptions = {}): Promise<AuditReport> {
   const root = await resolveRoot(dir);
   const gathered = await gatherFacts(root, options);
+  options.onFacts?.(gathered.facts);
   return buildReport({ root, version: toolVersion(), facts: gathered.facts, analysis: gathered.analysis });
 }
 

@@ -87,6 +87,8 @@ export interface AuditReport {
   summary: { implemented: number; partial: number; missing: number; total: number };
   protections: ProtectionReport[];
   analysis: AnalysisInfo;
+  /** Present when a preset's policy was in force (`--policy`, or the preset the project records). */
+  policy?: import('./policy.js').PolicySection;
 }
 
 // ------------------------------------------------------------------------------------------

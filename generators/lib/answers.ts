@@ -299,10 +299,13 @@ export function checkPartialAnswers(raw: unknown): Partial<Answers> {
   return result as Partial<Answers>;
 }
 
-/** Merges given answers over the defaults (the package name follows the project name unless given). */
-export function completeAnswers(given: Partial<Answers>, fallbackProjectName: string): Answers {
+/**
+ * Merges given answers over the defaults (the package name follows the project name unless
+ * given); `presetDefaults` (a preset's) sit between the generator's defaults and the given answers.
+ */
+export function completeAnswers(given: Partial<Answers>, fallbackProjectName: string, presetDefaults: Partial<Answers> = {}): Answers {
   const projectName = given.projectName ?? fallbackProjectName;
-  const merged: Answers = { ...defaultAnswers(projectName), ...given };
+  const merged: Answers = { ...defaultAnswers(projectName), ...presetDefaults, ...given };
   return checkAnswers(merged);
 }
 

@@ -4,6 +4,7 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ANSWER_KEYS, type Answers, checkPartialAnswers, completeAnswers, deriveProjectName } from './answers.js';
 import { UsageError } from './errors.js';
+import { parsePresetRecord, type Preset, presetGiven, type PresetRecord } from './presets.js';
 import { isEmptyOrMissing, pathKind, refuseForceConflicts, resolveTarget } from './staging.js';
 
 /** The key this generator's answers are stored under in `.yo-rc.json`. */
@@ -76,14 +77,18 @@ export function readAnswersFile(file: string): Partial<Answers> {
 
 /** The key beside the answers naming the generator version that stored them (not an answer). */
 export const VERSION_KEY = 'version';
+/** The key beside the answers recording the preset the project follows (not an answer). */
+export const PRESET_KEY = 'preset';
 
-/** What `.yo-rc.json` holds: the answers (never a secret) and the version that wrote them. */
-export function storedConfig(answers: Answers, version: string): Record<string, Record<string, unknown>> {
-  return { [STORE_KEY]: { ...Object.fromEntries(ANSWER_KEYS.map((key) => [key, answers[key]])), [VERSION_KEY]: version } };
+/** What `.yo-rc.json` holds: the answers (never a secret), the version that wrote them and the preset. */
+export function storedConfig(answers: Answers, version: string, preset?: PresetRecord): Record<string, Record<string, unknown>> {
+  const stored: Record<string, unknown> = { ...Object.fromEntries(ANSWER_KEYS.map((key) => [key, answers[key]])), [VERSION_KEY]: version };
+  if (preset) stored[PRESET_KEY] = preset;
+  return { [STORE_KEY]: stored };
 }
 
-/** The stored answers and version of `<target>/.yo-rc.json` (version undefined before 0.2.0). */
-export function readStoredConfig(target: string): { answers: Partial<Answers>; version?: string } {
+/** The stored answers, version and preset of `<target>/.yo-rc.json` (version undefined before 0.2.0). */
+export function readStoredConfig(target: string): { answers: Partial<Answers>; version?: string; preset?: PresetRecord } {
   const file = join(target, '.yo-rc.json');
   if (pathKind(file) === 'missing') return { answers: {} };
   const stored = (readJsonFile(file, 'stored answers') as Record<string, unknown> | null)?.[STORE_KEY];
@@ -91,8 +96,12 @@ export function readStoredConfig(target: string): { answers: Partial<Answers>; v
   if (stored === null || typeof stored !== 'object' || Array.isArray(stored)) {
     throw new UsageError(`${file}: "${STORE_KEY}" must be an object of answers`);
   }
-  const { [VERSION_KEY]: version, ...answers } = stored as Record<string, unknown>;
-  return { answers: checkPartialAnswers(answers), ...(typeof version === 'string' ? { version } : {}) };
+  const { [VERSION_KEY]: version, [PRESET_KEY]: preset, ...answers } = stored as Record<string, unknown>;
+  return {
+    answers: checkPartialAnswers(answers),
+    ...(typeof version === 'string' ? { version } : {}),
+    ...(preset === undefined ? {} : { preset: parsePresetRecord(preset, file) }),
+  };
 }
 
 /** Answers stored by an earlier run in `<target>/.yo-rc.json`, so a re-run asks nothing. */
@@ -100,10 +109,21 @@ export function readStoredAnswers(target: string): Partial<Answers> {
   return readStoredConfig(target).answers;
 }
 
-/** Stored answers, overridden by the answers file (or its already-read content): what the user has said. */
-export function givenAnswers(target: string | undefined, answersFile: string | undefined, fromFile?: Partial<Answers>): Partial<Answers> {
+/** The preset an earlier run recorded in `<target>/.yo-rc.json`, if any. */
+export function readStoredPreset(target: string): PresetRecord | undefined {
+  return readStoredConfig(resolveTarget(target)).preset;
+}
+
+/**
+ * Stored answers, overridden by the answers file (or its already-read content): what the user has
+ * said. With a preset, an answer that contradicts a lock is refused and the locks are added.
+ */
+export function givenAnswers(target: string | undefined, answersFile: string | undefined, fromFile?: Partial<Answers>, preset?: Preset): Partial<Answers> {
   const stored = target ? readStoredAnswers(resolveTarget(target)) : {};
-  return { ...stored, ...(fromFile ?? (answersFile ? readAnswersFile(answersFile) : {})) };
+  const file = fromFile ?? (answersFile ? readAnswersFile(answersFile) : {});
+  if (!preset) return { ...stored, ...file };
+  const record = target ? readStoredPreset(target) : undefined;
+  return presetGiven(preset, { stored, record, fromFile: file });
 }
 
 /** The project name a folder suggests, used when no answer names the project. */
@@ -113,9 +133,9 @@ export const fallbackProjectName = (folder: string): string => deriveProjectName
 export type PlannedPaths = (answers: Answers) => string[];
 
 /** Everything `new --yes` would decide, checked without writing anything. */
-export function preflightNew(target: string, fromFile: Partial<Answers>, force: boolean, planned: PlannedPaths): Answers {
+export function preflightNew(target: string, fromFile: Partial<Answers>, force: boolean, planned: PlannedPaths, preset?: Preset): Answers {
   refuseNonEmptyTarget(target, force);
-  const answers = completeAnswers(givenAnswers(target, undefined, fromFile), fallbackProjectName(target));
+  const answers = completeAnswers(givenAnswers(target, undefined, fromFile, preset), fallbackProjectName(target), preset?.defaults);
   if (force) refuseForceConflicts(resolveTarget(target), planned(answers));
   return answers;
 }

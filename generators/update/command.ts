@@ -23,6 +23,9 @@ Options:
   --from PATH|VERSION     the base: the package (unpacked, or a built checkout) or version the
                           project was generated with; required for projects made before 0.2.0
   --answers FILE          JSON file with answers to change while updating, e.g. {"ci": "both"}
+  --preset SPEC           adopt or switch to a preset (file, folder or installed package); by
+                          default the project's recorded preset is followed to its newest version
+  --preset-from SPEC      the preset version the project records, for 3-way merges of its files
   --dry-run               print the plan and the diff, write nothing
   --yes                   apply every change without asking (required without a terminal)
   --conflict inline|rej   inline: markers in the file (default); rej: yours kept, hunks in FILE.rej
@@ -41,7 +44,8 @@ Says whether the project is behind this package (${packageVersion()}): the versi
 the files whose generated contents the new version changes (from the project's ownership record).
 
 Options:
-  --json        machine-readable: {"project", "recorded", "latest", "current", "files"}
+  --json        machine-readable: {"project", "recorded", "latest", "current", "files", "preset"}
+              (a newer version of the project's recorded preset is an update too)
   -h, --help    show this help
 
 Exit codes: 0 current, 1 a newer version exists (or the project records none), 2 bad usage.`;
@@ -73,6 +77,8 @@ export async function updateCommand(args: string[], out: (text: string) => void)
     to: { type: 'string' },
     from: { type: 'string' },
     answers: { type: 'string' },
+    preset: { type: 'string' },
+    'preset-from': { type: 'string' },
     'dry-run': { type: 'boolean' },
     yes: { type: 'boolean' },
     conflict: { type: 'string' },
@@ -95,6 +101,8 @@ export async function updateCommand(args: string[], out: (text: string) => void)
     ...(values.to ? { to: values.to as string } : {}),
     ...(values.from ? { from: values.from as string } : {}),
     ...(values.answers ? { answers: values.answers as string } : {}),
+    ...(values.preset !== undefined ? { preset: values.preset as string } : {}),
+    ...(values['preset-from'] !== undefined ? { presetFrom: values['preset-from'] as string } : {}),
   };
   // Decided before Yeoman loads, so bad input is one line on stderr and nothing is written.
   const { prepareUpdate } = await import('./plan.js');

@@ -51,6 +51,8 @@ export default class UpdateGenerator extends Generator {
     this.option('to', { type: String, description: 'Version to update to (default: this package)' });
     this.option('from', { type: String, description: 'The base: the version or package folder the project was generated with' });
     this.option('answers', { type: String, description: 'JSON file with answers to change while updating' });
+    this.option('preset', { type: String, description: 'Adopt or switch to a preset (default: follow the recorded one)' });
+    this.option('preset-from', { type: String, description: 'The preset version the project records, for 3-way merges of its files' });
     this.option('dry-run', { type: Boolean, description: 'Print the plan and the diff, write nothing' });
     this.option('yes', { type: Boolean, description: 'Apply every change without asking' });
     this.option('conflict', { type: String, description: 'inline (markers in the file, default) or rej (yours kept, hunks in FILE.rej)' });

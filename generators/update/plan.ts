@@ -8,6 +8,8 @@ import { UsageError } from '../lib/errors.js';
 import type { Owner } from '../lib/manifest.js';
 import { buildManifest, isRecordFile, MANIFEST_PATH, type OwnershipManifest, parseManifest, serializeManifest } from '../lib/ownership.js';
 import { readAnswersFile, readStoredConfig, storedConfig } from '../lib/preflight.js';
+import type { PresetRecord } from '../lib/presets.js';
+import { answersUnderPreset, presetsForUpdate, withOverlay } from './preset.js';
 import { mergeFile, treeState } from './git.js';
 import { type Action, conflictBlocks, type Decision, decide, type Reason, twoWayMerge } from './merge.js';
 import { templateSetFor } from './source.js';
@@ -21,6 +23,10 @@ export interface UpdateRequest {
   to?: string;
   from?: string;
   answersFile?: string;
+  /** A preset to adopt or switch to (default: the one the project records). */
+  preset?: string;
+  /** The recorded preset version's package or file, for 3-way merges of its overlay files. */
+  presetFrom?: string;
   conflict: ConflictStyle;
 }
 
@@ -41,6 +47,8 @@ export interface FileChange {
 export interface UpdatePlan {
   fromVersion: string;
   toVersion: string;
+  /** The preset followed: its recorded version and the one updated to. */
+  preset?: { name: string; from?: string; to: string };
   answers: Answers;
   answersChanged: string[];
   changes: FileChange[];
@@ -58,7 +66,7 @@ function readText(path: string): string | undefined {
 }
 
 /** The project's record and answers; a folder that is not one of ours is bad input. */
-export function readProject(dir: string): { answers: Answers; version?: string; manifest?: OwnershipManifest } {
+export function readProject(dir: string): { answers: Answers; version?: string; manifest?: OwnershipManifest; preset?: PresetRecord } {
   if (!existsSync(join(dir, '.yo-rc.json'))) {
     throw new UsageError(`${dir} has no .yo-rc.json: not a project made by hardened-flask (new or retrofit)`);
   }
@@ -71,6 +79,7 @@ export function readProject(dir: string): { answers: Answers; version?: string; 
     answers: completeAnswers(stored.answers, stored.answers.projectName ?? deriveProjectName(basename(dir))),
     ...(version ? { version } : {}),
     ...(manifest ? { manifest } : {}),
+    ...(stored.preset ? { preset: stored.preset } : {}),
   };
 }
 
@@ -88,15 +97,15 @@ async function baseSet(request: UpdateRequest, recorded: string | undefined, war
 
 const IMMUTABLE: readonly (keyof Answers)[] = ['projectName', 'packageName'];
 
-function newAnswers(old: Answers, answersFile: string | undefined): Answers {
-  if (!answersFile) return old;
+function givenForUpdate(old: Answers, answersFile: string | undefined): Partial<Answers> {
+  if (!answersFile) return {};
   const given = readAnswersFile(answersFile);
   for (const key of IMMUTABLE) {
     if (given[key] !== undefined && given[key] !== old[key]) {
       throw new UsageError(`update cannot change ${key} (${old[key]} → ${given[key]}): every path would move; rename by hand, then update`);
     }
   }
-  return completeAnswers({ ...old, ...given }, old.projectName);
+  return given;
 }
 
 const EFFECT: Record<Action['kind'], FileChange['effect']> = { keep: 'none', write: 'write', delete: 'delete', merge3: 'write', merge2: 'write' };
@@ -134,9 +143,20 @@ export async function planUpdate(request: UpdateRequest): Promise<UpdatePlan> {
   const project = readProject(request.dir);
   const from = await baseSet(request, project.version, warnings);
   const to = request.to === undefined ? runningTemplateSet() : await templateSetFor(request.to, request.cwd);
-  const answers = newAnswers(project.answers, request.answersFile);
-  const base = await renderTemplateSet(from, project.answers);
-  const theirs = await renderTemplateSet(to, answers);
+  const given = givenForUpdate(project.answers, request.answersFile);
+  // The preset is followed like the generator: base with the recorded one, new with the newest.
+  const presets = presetsForUpdate(request.dir, request.cwd, project.preset, { from: from.version, to: to.version }, {
+    ...(request.preset !== undefined ? { preset: request.preset } : {}),
+    ...(request.presetFrom !== undefined ? { presetFrom: request.presetFrom } : {}),
+  });
+  warnings.push(...presets.warnings);
+  const underPreset = presets.preset ? answersUnderPreset({ answers: project.answers, record: project.preset }, presets.preset, given, warnings) : undefined;
+  const answers = underPreset ? underPreset.answers : Object.keys(given).length > 0 ? completeAnswers({ ...project.answers, ...given }, project.answers.projectName) : project.answers;
+  const base = await renderTemplateSet(withOverlay(from, presets.basePreset), project.answers);
+  // A newer preset standing in for the recorded one may have files the project never had: the
+  // ownership record says what was generated, so those are new, not "deleted by you".
+  if (presets.standIn && project.manifest) for (const path of [...base.keys()]) if (!(path in project.manifest.files)) base.delete(path);
+  const theirs = await renderTemplateSet(withOverlay(to, presets.preset), answers);
   const recorded = project.manifest?.files ?? {};
   const paths = [...new Set([...base.keys(), ...theirs.keys(), ...Object.keys(recorded)])].filter((path) => !isRecordFile(path)).sort();
   const changes = paths.map((path) => {
@@ -155,11 +175,12 @@ export async function planUpdate(request: UpdateRequest): Promise<UpdatePlan> {
   return {
     fromVersion: from.version,
     toVersion: to.version,
+    ...(presets.preset ? { preset: { name: presets.preset.name, ...(project.preset ? { from: project.preset.version } : {}), to: presets.preset.version } } : {}),
     answers,
     answersChanged: (Object.keys(answers) as (keyof Answers)[]).filter((key) => answers[key] !== project.answers[key]),
     changes,
     manifestText: serializeManifest(buildManifest(to.version, written)),
-    yoRcText: `${JSON.stringify(storedConfig(answers, to.version), null, 2)}\n`,
+    yoRcText: `${JSON.stringify(storedConfig(answers, to.version, underPreset?.record(request.dir)), null, 2)}\n`,
     warnings,
   };
 }
@@ -176,6 +197,8 @@ export interface PrepareOptions {
   dryRun?: boolean;
   yes?: boolean;
   allowDirty?: boolean;
+  preset?: string;
+  presetFrom?: string;
 }
 
 /** Everything that can refuse an update, then the plan: nothing is written. */
@@ -191,6 +214,8 @@ export async function prepareUpdate(dir: string, cwd: string, options: PrepareOp
     ...(options.to ? { to: options.to } : {}),
     ...(options.from ? { from: options.from } : {}),
     ...(options.answers ? { answersFile: resolve(cwd, options.answers) } : {}),
+    ...(options.preset ? { preset: options.preset } : {}),
+    ...(options.presetFrom ? { presetFrom: options.presetFrom } : {}),
   });
   if (!options.dryRun && !options.yes && !process.stdin.isTTY && plan.changes.some((change) => change.effect !== 'none')) {
     throw new UsageError('no terminal to ask on: pass --yes to apply the update, or --dry-run to see the plan and the diff');

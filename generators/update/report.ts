@@ -35,6 +35,7 @@ export function planLines(plan: UpdatePlan): string[] {
 export function planText(plan: UpdatePlan): string {
   const answers = plan.answersChanged.length > 0 ? `, answers changed: ${plan.answersChanged.join(', ')}` : '';
   const lines = [`Update ${plan.fromVersion} → ${plan.toVersion} (owner-aware merge${answers})`];
+  if (plan.preset) lines.push(`Preset ${plan.preset.name} ${plan.preset.from ?? '(none)'} → ${plan.preset.to}`);
   const files = planLines(plan);
   lines.push(...(files.length > 0 ? files : ['  nothing to change: the project matches the new version']));
   for (const warning of plan.warnings) lines.push(`warning: ${warning}`);

@@ -23,6 +23,8 @@ export interface TemplateSet {
   /** The package root the templates come from. */
   root: string;
   templatesDir: string;
+  /** Every template of the version's files manifest (a preset's overlay replaces by these names). */
+  templates: readonly string[];
   plan(answers: Answers): PlannedFile[];
   context(answers: Answers): object;
 }
@@ -44,6 +46,7 @@ export function runningTemplateSet(): TemplateSet {
     version: packageVersion(),
     root,
     templatesDir: join(root, 'templates', 'project'),
+    templates: PROJECT_FILES.map((row) => row.template),
     plan: (answers) => planFiles(PROJECT_FILES, answers),
     context: (answers) => templateContext(answers, NO_SECRET),
   };
@@ -86,6 +89,7 @@ export async function loadTemplateSet(dir: string): Promise<TemplateSet> {
     version: String(pkg.version),
     root,
     templatesDir: join(root, 'templates', 'project'),
+    templates: modules.files.PROJECT_FILES.map((row) => row.template),
     plan: (answers) => modules.manifest.planFiles(modules.files.PROJECT_FILES, answers),
     context: (answers) => modules.context.templateContext(answers, NO_SECRET),
   };

@@ -2,24 +2,18 @@
 // answers go through the same validation, and a re-run in the project asks nothing new.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import helpers from 'yeoman-test';
 import { buildQuestions } from '../../generators/app/questions.js';
 import { ANSWER_KEYS, defaultAnswers } from '../../generators/lib/answers.js';
 import { tempDir } from '../support/project.js';
-import { APP_GENERATOR } from './support.js';
+import { APP_GENERATOR, pretendTerminal } from './support.js';
 
 const tmp = tempDir('hf-prompts-');
 afterAll(() => tmp.cleanup());
 
 describe('prompts', () => {
-  const wasTty = process.stdin.isTTY;
-  beforeEach(() => {
-    process.stdin.isTTY = true; // yeoman-test's adapter answers; the generator only checks for a terminal
-  });
-  afterEach(() => {
-    process.stdin.isTTY = wasTty;
-  });
+  pretendTerminal();
 
   it('asks for every answer not given, and only those', () => {
     const all = buildQuestions(defaultAnswers('x'), {}).map((q) => q.name);

@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import helpers from 'yeoman-test';
 import type { Answers } from '../../generators/lib/answers.js';
 import { REPO_ROOT } from '../support/project.js';
@@ -52,6 +53,20 @@ export function pythonCompileErrors(dir: string, files: string[]): string {
     'print("\\n".join(errors))',
   ].join('\n');
   return execFileSync('python3', ['-c', program, ...files], { cwd: dir, encoding: 'utf8' }).trim();
+}
+
+/**
+ * Makes the generator see a terminal for each test of the calling suite: yeoman-test's adapter
+ * answers the prompts, and the generator only checks that stdin is a TTY before asking.
+ */
+export function pretendTerminal(): void {
+  const wasTty = process.stdin.isTTY;
+  beforeEach(() => {
+    process.stdin.isTTY = true;
+  });
+  afterEach(() => {
+    process.stdin.isTTY = wasTty;
+  });
 }
 
 /**

@@ -38,6 +38,7 @@ CONFIG_KEYS = {
     "SESSION_COOKIE_HTTPONLY",
     "SESSION_COOKIE_SAMESITE",
     "PREFERRED_URL_SCHEME",
+    "HSTS_MAX_AGE",
 }
 CSRF_CLASSES = {"CSRFProtect", "CsrfProtect", "SeaSurf"}
 HEADER_CLASSES = {"Talisman"}
