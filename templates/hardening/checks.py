@@ -33,6 +33,7 @@ UNSAFE_CSP_SOURCES = ("'unsafe-inline'", "'unsafe-eval'")
 # How deep load_wsgi_app looks for the Flask app inside WSGI middleware.
 MAX_WRAPPERS = 10
 SECRET_NAMES = frozenset({"SECRET_KEY", "SECRET_KEY_FALLBACKS", "secret_key"})
+SKIPPED_FOLDERS = frozenset({".venv", "venv", "site-packages", "node_modules", ".git", ".tox"})
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ def check_project(root: Path, wsgi: str = "wsgi.py") -> list[Result]:
             results.append(_fail("debug off", detail, fix))
         results.extend(run_checks(app))
         sources = [root / wsgi, *sorted(Path(app.root_path).rglob("*.py"))]
-        results.extend(check_sources(source for source in sources if source.is_file()))
+        results.extend(check_sources(source for source in sources if _is_own_source(source)))
     results.extend(check_deploy_files(root))
     return results
 
@@ -507,6 +508,11 @@ def check_deploy_files(root: Path) -> list[Result]:
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
+
+
+def _is_own_source(path: Path) -> bool:
+    # A module-level app's root_path is the project folder, which may hold a virtualenv.
+    return path.is_file() and not SKIPPED_FOLDERS.intersection(path.parts)
 
 
 def _base_url(app: Flask, scheme: str) -> str:

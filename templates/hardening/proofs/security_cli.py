@@ -1,11 +1,12 @@
 """`flask security ...`: key generation and the configuration check."""
 
 import re
-from pathlib import Path
+
+import pytest
 
 
-def test_gen_secret_prints_a_fresh_64_hex_key(app):
-    runner = app.test_cli_runner()
+def test_gen_secret_prints_a_fresh_64_hex_key(production_app):
+    runner = production_app.test_cli_runner()
     first = runner.invoke(args=["security", "gen-secret"])
     second = runner.invoke(args=["security", "gen-secret"])
     assert first.exit_code == 0
@@ -13,15 +14,16 @@ def test_gen_secret_prints_a_fresh_64_hex_key(app):
     assert first.output != second.output
 
 
-def test_check_passes_on_the_production_build(production_app):
-    # The check builds the app as wsgi.py does; tests/test_checks.py switches each part off.
-    project = str(Path(__file__).resolve().parents[1])
+@pytest.mark.usefixtures("throwaway_key")
+def test_check_passes_on_the_production_build(production_app, project_root, hardening_wsgi):
+    # The check builds the app as wsgi.py does; proofs/checks.py switches each part off.
+    project = str(project_root)
     runner = production_app.test_cli_runner()
-    result = runner.invoke(args=["security", "check", "--project", project])
+    result = runner.invoke(args=["security", "check", "--project", project, "--wsgi", hardening_wsgi])
     assert result.exit_code == 0, result.output
     assert "✗" not in result.output
 
 
-def test_audit_templates_passes(app):
-    result = app.test_cli_runner().invoke(args=["security", "audit-templates"])
+def test_audit_templates_passes(production_app):
+    result = production_app.test_cli_runner().invoke(args=["security", "audit-templates"])
     assert result.exit_code == 0, result.output
