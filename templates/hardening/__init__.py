@@ -100,10 +100,13 @@ def apply_floors(config: dict, defaults: Mapping[str, object], name: str) -> Non
     for key, value, environments in FLOORS:
         if name in environments and config.get(key) == defaults.get(key):
             config[key] = value
-    if config.get("SESSION_COOKIE_DOMAIN") or config.get("SESSION_COOKIE_PATH") not in {None, "/"}:
-        # Browsers drop a "__Host-" cookie that names a domain or a path: keep the app's name.
-        if config.get("SESSION_COOKIE_NAME") == "__Host-session":
-            config["SESSION_COOKIE_NAME"] = defaults.get("SESSION_COOKIE_NAME")
+    # Browsers drop a "__Host-" cookie that names a domain or a path: keep Flask's name then.
+    scoped = config.get("SESSION_COOKIE_DOMAIN") or config.get("SESSION_COOKIE_PATH") not in {
+        None,
+        "/",
+    }
+    if scoped and config.get("SESSION_COOKIE_NAME") == "__Host-session":
+        config["SESSION_COOKIE_NAME"] = defaults.get("SESSION_COOKIE_NAME")
 
 
 def _refuse_debug_flag(name: str) -> None:

@@ -33,6 +33,7 @@ UNSAFE_CSP_SOURCES = ("'unsafe-inline'", "'unsafe-eval'")
 # How deep load_wsgi_app looks for the Flask app inside WSGI middleware.
 MAX_WRAPPERS = 10
 SECRET_NAMES = frozenset({"SECRET_KEY", "SECRET_KEY_FALLBACKS", "secret_key"})
+TESTS_FOLDER = Path(__file__).resolve().with_name("proofs")
 SKIPPED_FOLDERS = frozenset({".venv", "venv", "site-packages", "node_modules", ".git", ".tox"})
 
 
@@ -511,7 +512,11 @@ def check_deploy_files(root: Path) -> list[Result]:
 
 
 def _is_own_source(path: Path) -> bool:
-    # A module-level app's root_path is the project folder, which may hold a virtualenv.
+    # A module-level app's root_path is the project folder, which may hold a virtualenv; the
+    # protection tests set weak keys on throwaway apps on purpose, and never run in production.
+    tests = (TESTS_FOLDER, TESTS_FOLDER.with_name("testing.py"))
+    if any(path == test or test in path.parents for test in tests):
+        return False
     return path.is_file() and not SKIPPED_FOLDERS.intersection(path.parts)
 
 

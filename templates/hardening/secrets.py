@@ -1,4 +1,3 @@
-# ruff: noqa: A005 - always imported as hardening.secrets, never instead of the stdlib module
 """Where SECRET_KEY and its rotation fallbacks come from, and when a key is good enough.
 
 Sources, first match wins: the ``SECRET_KEY`` variable, the file named by ``SECRET_KEY_FILE``,

@@ -23,6 +23,7 @@ Optional fixtures a project may override: ``hardening_wsgi`` (the file gunicorn 
 """
 
 import importlib
+import inspect
 from collections.abc import Callable
 from pathlib import Path
 
@@ -121,7 +122,7 @@ def csrf_headers():
 
 @pytest.fixture
 def build() -> Callable[[str], Flask]:
-    """Builds a throwaway app the way a project does (``init_app`` last) for environment ``name``."""
+    """Builds a throwaway app as a project does (``init_app`` last) for environment ``name``."""
 
     def make(name: str = "production") -> Flask:
         app = Flask(__name__)
@@ -161,14 +162,15 @@ def _gather() -> dict[str, object]:
 
 def _is_fixture(value: object) -> bool:
     # pytest >= 8.4 wraps fixtures in FixtureFunctionDefinition; older ones mark the function.
-    return type(value).__name__ == "FixtureFunctionDefinition" or hasattr(
-        value, "_pytestfixturefunction"
-    )
+    # (Checked on functions only: hasattr on one of Flask's request proxies would raise.)
+    if type(value).__name__ == "FixtureFunctionDefinition":
+        return True
+    return inspect.isfunction(value) and hasattr(value, "_pytestfixturefunction")
 
 
 globals().update(_gather())
-__all__ = sorted(
+__all__ = [  # what `from ....testing import *` brings into tests/test_hardening.py
     name
-    for name, value in globals().items()
+    for name, value in sorted(globals().items())
     if name.startswith("test_") or (_is_fixture(value) and not name.startswith("_"))
-)
+]

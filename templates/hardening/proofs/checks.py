@@ -7,7 +7,6 @@ switches one off and expects the check that guards it, by name, to fail.
 import ast
 import json
 import secrets
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner

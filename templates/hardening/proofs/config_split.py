@@ -149,7 +149,7 @@ def test_the_projects_own_tests_are_not_refused_while_testing():
 def test_protections_stay_on_in_tests_that_ask_for_them():
     app = _testing_app()
     app.config["HARDENING_RELAX_IN_TESTS"] = False
-    plain = app.test_client().post("/", base_url="http://localhost")
+    plain = app.test_client().get("/", base_url="http://localhost")
     assert plain.status_code == 302
     assert plain.headers["Location"].startswith("https://")
     assert app.test_client().post("/", base_url="https://localhost").status_code == 400

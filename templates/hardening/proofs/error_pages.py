@@ -4,6 +4,8 @@ The failing routes are added to a throwaway app built like the project's (init_a
 an app that has served a request takes no new routes; the last tests ask the project's own app.
 """
 
+import secrets
+
 import pytest
 from flask import abort
 
@@ -11,7 +13,8 @@ DETAIL = "connection to db-primary.internal:5432 failed for user admin"
 
 
 @pytest.fixture
-def failing_app(build):
+def failing_app(build, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
     app = build("production")
 
     @app.get("/boom")

@@ -38,7 +38,8 @@ def test_security_header(page, name, value):
 
 def test_hsts_header_has_the_configured_max_age(page, production_app):
     max_age = production_app.config["HSTS_MAX_AGE"]
-    assert page.headers.get("Strict-Transport-Security") == f"max-age={max_age}; includeSubDomains"
+    expected = f"max-age={max_age}; includeSubDomains"
+    assert page.headers.get("Strict-Transport-Security") == expected
 
 
 def test_content_security_policy_is_strict_with_a_nonce(page):
@@ -90,7 +91,8 @@ def test_static_files_get_the_headers_too(production_client):
     files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
     if not files:
         pytest.skip("the app serves no static files")
-    response = production_client.get(f"{app.static_url_path}/{files[0].relative_to(folder).as_posix()}")
+    path = files[0].relative_to(folder).as_posix()
+    response = production_client.get(f"{app.static_url_path}/{path}")
     assert response.status_code == 200
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert CSP.fullmatch(response.headers["Content-Security-Policy"])

@@ -17,9 +17,9 @@ def test_gen_secret_prints_a_fresh_64_hex_key(production_app):
 @pytest.mark.usefixtures("throwaway_key")
 def test_check_passes_on_the_production_build(production_app, project_root, hardening_wsgi):
     # The check builds the app as wsgi.py does; proofs/checks.py switches each part off.
-    project = str(project_root)
     runner = production_app.test_cli_runner()
-    result = runner.invoke(args=["security", "check", "--project", project, "--wsgi", hardening_wsgi])
+    where = ["--project", str(project_root), "--wsgi", hardening_wsgi]
+    result = runner.invoke(args=["security", "check", *where])
     assert result.exit_code == 0, result.output
     assert "✗" not in result.output
 
