@@ -33,7 +33,7 @@ UNSAFE_CSP_SOURCES = ("'unsafe-inline'", "'unsafe-eval'")
 # How deep load_wsgi_app looks for the Flask app inside WSGI middleware.
 MAX_WRAPPERS = 10
 SECRET_NAMES = frozenset({"SECRET_KEY", "SECRET_KEY_FALLBACKS", "secret_key"})
-TESTS_FOLDER = Path(__file__).resolve().with_name("proofs")
+TESTS_FOLDER = Path(__file__).resolve().with_name("tests")
 SKIPPED_FOLDERS = frozenset({".venv", "venv", "site-packages", "node_modules", ".git", ".tox"})
 
 

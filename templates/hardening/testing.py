@@ -11,7 +11,7 @@
     def hardening_app():
         return create_app()  # or the module-level `app`: the app as the project builds it
 
-The tests live in ``proofs/`` (one module per protection) and are gathered here, with the
+The tests live in ``hardening/tests/`` (one module per protection) and are gathered here, with the
 fixtures they share. Each test turns every protection on for the app it gets
 (``HARDENING_RELAX_IN_TESTS = False``, requests over https to the first trusted host), and puts
 back what it changed, so an app built once at module level is left as it was found. Tests of the
@@ -33,7 +33,7 @@ from flask.testing import FlaskClient
 from flask_wtf.csrf import generate_csrf
 
 # Before the proofs are imported, so a failing assert there says what it compared.
-pytest.register_assert_rewrite(f"{__package__}.proofs")
+pytest.register_assert_rewrite(f"{__package__}.tests")
 
 from . import init_app  # noqa: E402 - after the rewrite hook, like the proofs
 
@@ -149,12 +149,12 @@ def _gather() -> dict[str, object]:
     gathered: dict[str, object] = {}
     origin: dict[str, str] = {}
     for name in PROOFS:
-        module = importlib.import_module(f".proofs.{name}", __package__)
+        module = importlib.import_module(f".tests.{name}", __package__)
         for attr, value in vars(module).items():
             if not (attr.startswith("test_") or _is_fixture(value)) or value is globals().get(attr):
                 continue
             if attr in gathered and gathered[attr] is not value:
-                message = f"{attr} is defined in proofs/{origin[attr]}.py and proofs/{name}.py"
+                message = f"{attr} is defined in tests/{origin[attr]}.py and tests/{name}.py"
                 raise RuntimeError(message)
             gathered[attr], origin[attr] = value, name
     return gathered

@@ -16,7 +16,7 @@ def test_gen_secret_prints_a_fresh_64_hex_key(production_app):
 
 @pytest.mark.usefixtures("throwaway_key")
 def test_check_passes_on_the_production_build(production_app, project_root, hardening_wsgi):
-    # The check builds the app as wsgi.py does; proofs/checks.py switches each part off.
+    # The check builds the app as wsgi.py does; tests/checks.py switches each part off.
     runner = production_app.test_cli_runner()
     where = ["--project", str(project_root), "--wsgi", hardening_wsgi]
     result = runner.invoke(args=["security", "check", *where])

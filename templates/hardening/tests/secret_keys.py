@@ -11,7 +11,7 @@ from ..secrets import SecretKeyError, check_strength
 
 HARDENING = Path(__file__).resolve().parents[1]
 # pytest's own asserts are what tests are made of; only the code that runs in production counts.
-TEST_CODE = (HARDENING / "proofs", HARDENING / "testing.py")
+TEST_CODE = (HARDENING / "tests", HARDENING / "testing.py")
 
 
 def _env_example_key(project_root: Path) -> str:
