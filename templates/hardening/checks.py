@@ -33,7 +33,8 @@ UNSAFE_CSP_SOURCES = ("'unsafe-inline'", "'unsafe-eval'")
 # How deep load_wsgi_app looks for the Flask app inside WSGI middleware.
 MAX_WRAPPERS = 10
 SECRET_NAMES = frozenset({"SECRET_KEY", "SECRET_KEY_FALLBACKS", "secret_key"})
-TESTS_FOLDER = Path(__file__).resolve().with_name("tests")
+TEST_FOLDERS = frozenset({"tests", "test"})
+TESTING_MODULE = Path(__file__).resolve().with_name("testing.py")
 SKIPPED_FOLDERS = frozenset({".venv", "venv", "site-packages", "node_modules", ".git", ".tox"})
 
 
@@ -124,8 +125,9 @@ def check_project(root: Path, wsgi: str = "wsgi.py") -> list[Result]:
             fix = "serve the Flask app itself: the debugger runs code for any visitor"
             results.append(_fail("debug off", detail, fix))
         results.extend(run_checks(app))
-        sources = [root / wsgi, *sorted(Path(app.root_path).rglob("*.py"))]
-        results.extend(check_sources(source for source in sources if _is_own_source(source)))
+        package = Path(app.root_path)
+        code = [path for path in sorted(package.rglob("*.py")) if is_production_code(path, package)]
+        results.extend(check_sources(path for path in [root / wsgi, *code] if path.is_file()))
     results.extend(check_deploy_files(root))
     return results
 
@@ -511,13 +513,17 @@ def check_deploy_files(root: Path) -> list[Result]:
 # Helpers
 
 
-def _is_own_source(path: Path) -> bool:
-    # A module-level app's root_path is the project folder, which may hold a virtualenv; the
-    # protection tests set weak keys on throwaway apps on purpose, and never run in production.
-    tests = (TESTS_FOLDER, TESTS_FOLDER.with_name("testing.py"))
-    if any(path == test or test in path.parents for test in tests):
+def is_production_code(path: Path, package: Path) -> bool:
+    """Whether ``path``, a module under ``package``, can run in production.
+
+    A module-level app's package is the project folder, which may hold a virtualenv and the
+    tests; tests (this package's own among them) set weak keys and DEBUG on purpose.
+    """
+    relative = path.relative_to(package)
+    folders = set(relative.parts[:-1])
+    if folders & (SKIPPED_FOLDERS | TEST_FOLDERS) or path == TESTING_MODULE:
         return False
-    return path.is_file() and not SKIPPED_FOLDERS.intersection(path.parts)
+    return not (relative.name.startswith("test_") or relative.name == "conftest.py")
 
 
 def _base_url(app: Flask, scheme: str) -> str:

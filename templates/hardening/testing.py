@@ -13,7 +13,7 @@
 
 The tests live in ``hardening/tests/`` (one module per protection) and are gathered here, with the
 fixtures they share. Each test turns every protection on for the app it gets
-(``HARDENING_RELAX_IN_TESTS = False``, requests over https to the first trusted host), and puts
+(testing mode off, ``HARDENING_RELAX_IN_TESTS = False``, https to the first trusted host), and puts
 back what it changed, so an app built once at module level is left as it was found. Tests of the
 machinery itself (key sources and rotation, debug refusal, error pages) build throwaway apps
 with ``build``.
@@ -92,7 +92,11 @@ def hardening_app():
 
 @pytest.fixture
 def production_app(hardening_app, monkeypatch):
-    """The project's app with every protection on, reached over https."""
+    """The project's app with every protection on, reached over https.
+
+    Its own tests may have switched testing mode on (it is put back after each test).
+    """
+    monkeypatch.setitem(hardening_app.config, "TESTING", False)
     monkeypatch.setitem(hardening_app.config, "HARDENING_RELAX_IN_TESTS", False)
     monkeypatch.setattr(hardening_app, "test_client_class", HttpsClient)
     return hardening_app

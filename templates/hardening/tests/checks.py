@@ -81,27 +81,29 @@ def test_the_production_app_passes_every_app_check(production_app):
     assert [result.line() for result in run_checks(production_app) if not result.ok] == []
 
 
-def test_debug_on_fails(production_app):
-    production_app.config["DEBUG"] = True
+def test_debug_on_fails(production_app, monkeypatch):
+    monkeypatch.setitem(production_app.config, "DEBUG", True)
     result = check_debug(production_app)
     assert not result.ok
     assert "ProductionConfig" in result.fix
 
 
-def test_a_placeholder_key_fails(production_app):
-    production_app.config["SECRET_KEY"] = "replace-me-with-flask-security-gen-secret"
+def test_a_placeholder_key_fails(production_app, monkeypatch):
+    monkeypatch.setitem(
+        production_app.config, "SECRET_KEY", "replace-me-with-flask-security-gen-secret"
+    )
     assert "placeholder" in check_secret_key(production_app).detail
 
 
-def test_a_cookie_without_the_host_prefix_fails(production_app):
-    production_app.config["SESSION_COOKIE_NAME"] = "session"
-    production_app.config["SESSION_COOKIE_SECURE"] = False
+def test_a_cookie_without_the_host_prefix_fails(production_app, monkeypatch):
+    monkeypatch.setitem(production_app.config, "SESSION_COOKIE_NAME", "session")
+    monkeypatch.setitem(production_app.config, "SESSION_COOKIE_SECURE", False)
     result = check_session_cookie(production_app)
     assert result.detail == 'missing: name starts with "__Host-", Secure'
 
 
-def test_csrf_switched_off_fails(production_app):
-    production_app.config["WTF_CSRF_ENABLED"] = False
+def test_csrf_switched_off_fails(production_app, monkeypatch):
+    monkeypatch.setitem(production_app.config, "WTF_CSRF_ENABLED", False)
     assert not check_csrf(production_app).ok
     assert not check_csrf_routes(production_app).ok
 
@@ -133,31 +135,31 @@ def test_an_app_without_talisman_fails():
     assert check_talisman(Flask(__name__)).detail == "Flask-Talisman is not active"
 
 
-def test_talisman_without_force_https_fails(production_app):
-    production_app.extensions["talisman"].force_https = False
+def test_talisman_without_force_https_fails(production_app, monkeypatch):
+    monkeypatch.setattr(production_app.extensions["talisman"], "force_https", False)
     detail = check_talisman(production_app).detail
     assert "force_https is off" in detail
     assert "plain http is not redirected to https" in detail
 
 
-def test_unsafe_inline_in_the_csp_fails(production_app):
+def test_unsafe_inline_in_the_csp_fails(production_app, monkeypatch):
     policy = production_app.extensions["talisman"].content_security_policy
-    policy["style-src"] += " 'unsafe-inline'"
+    monkeypatch.setitem(policy, "style-src", policy["style-src"] + " 'unsafe-inline'")
     assert check_csp(production_app).detail == "the policy allows 'unsafe-inline'"
 
 
-def test_empty_trusted_hosts_fail(production_app):
-    production_app.config["TRUSTED_HOSTS"] = []
+def test_empty_trusted_hosts_fail(production_app, monkeypatch):
+    monkeypatch.setitem(production_app.config, "TRUSTED_HOSTS", [])
     assert not check_trusted_hosts(production_app).ok
 
 
-def test_no_body_limit_fails(production_app):
-    production_app.config["MAX_CONTENT_LENGTH"] = None
+def test_no_body_limit_fails(production_app, monkeypatch):
+    monkeypatch.setitem(production_app.config, "MAX_CONTENT_LENGTH", None)
     assert not check_body_limits(production_app).ok
 
 
-def test_a_missing_proxy_fix_fails(production_app):
-    production_app.wsgi_app = production_app.wsgi_app.app
+def test_a_missing_proxy_fix_fails(production_app, monkeypatch):
+    monkeypatch.setattr(production_app, "wsgi_app", production_app.wsgi_app.app)
     assert not check_proxy_fix(production_app).ok
 
 

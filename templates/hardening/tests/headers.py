@@ -3,7 +3,10 @@
 import re
 from pathlib import Path
 
+import flask
 import pytest
+
+from ..testing import base_url
 
 CSP = re.compile(
     r"default-src 'none'; script-src 'self' 'nonce-(?P<nonce>[A-Za-z0-9_-]{16,})'; "
@@ -65,8 +68,18 @@ def test_scripts_carry_the_page_nonce(page):
     assert all(f'nonce="{nonce}"' in tag for tag in scripts)
 
 
-def test_session_cookie_is_host_only_secure_httponly_lax(page):
-    cookies = [c for c in page.headers.getlist("Set-Cookie") if c.startswith("__Host-session=")]
+def _saved_session_cookies(app) -> list[str]:
+    # For a page that stores nothing in the session: what the app sends once something is stored.
+    with app.test_request_context("/", base_url=base_url(app)):
+        flask.session["probe"] = True
+        response = app.make_response("")
+        app.session_interface.save_session(app, flask.session, response)
+    return response.headers.getlist("Set-Cookie")
+
+
+def test_session_cookie_is_host_only_secure_httponly_lax(page, production_app):
+    sent = page.headers.getlist("Set-Cookie") or _saved_session_cookies(production_app)
+    cookies = [c for c in sent if c.startswith("__Host-session=")]
     assert len(cookies) == 1
     attributes = {part.strip() for part in cookies[0].split(";")[1:]}
     assert {"Secure", "HttpOnly", "Path=/", "SameSite=Lax"} <= attributes

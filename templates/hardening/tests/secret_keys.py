@@ -7,11 +7,8 @@ from pathlib import Path
 import pytest
 from flask import Flask, request
 
+from ..checks import is_production_code
 from ..secrets import SecretKeyError, check_strength
-
-HARDENING = Path(__file__).resolve().parents[1]
-# pytest's own asserts are what tests are made of; only the code that runs in production counts.
-TEST_CODE = (HARDENING / "tests", HARDENING / "testing.py")
 
 
 def _env_example_key(project_root: Path) -> str:
@@ -161,14 +158,9 @@ def test_rotation_keeps_existing_sessions(build, monkeypatch):
 
 
 def _production_code(package: Path, wsgi: Path) -> list[Path]:
-    paths = [*sorted(package.rglob("*.py")), wsgi]
-    return [
-        path
-        for path in paths
-        if path.is_file()
-        and not any(path == test or test in path.parents for test in TEST_CODE)
-        and not {".venv", "venv", "site-packages"}.intersection(path.parts)
-    ]
+    # pytest's own asserts are what tests are made of; only the code that runs in production counts.
+    code = [path for path in sorted(package.rglob("*.py")) if is_production_code(path, package)]
+    return [path for path in [*code, wsgi] if path.is_file()]
 
 
 def test_no_literal_secret_key_or_assert_in_the_package(
