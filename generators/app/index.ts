@@ -107,6 +107,13 @@ export default class AppGenerator extends Generator {
 
   async end(): Promise<void> {
     const target = this.target!;
+    if (this.answers!.domain === 'localhost') {
+      // Not an error: a first project is often made to try it out. Deploying it is another matter.
+      this.log(
+        'warning: the domain is still localhost: TRUSTED_HOSTS, the nginx server_name and the certificate paths use it. ' +
+          'Before deploying, set the real one (the `domain` answer, or deploy/README.md step 0).',
+      );
+    }
     if (this.opts.skipInstall) {
       this.log(`Created ${target} (install skipped).`);
       return;

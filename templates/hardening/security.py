@@ -1,9 +1,15 @@
-"""Request-level protections: proxy headers, CSRF and security headers."""
+"""Request-level protections: proxy headers, CSRF, security headers and caching.
+
+The header policy lives in ``security-headers.json``: this module sends it, the nginx snippet
+in deploy/nginx/ is rendered from the same file, and ``flask security check`` compares them.
+"""
 
 import functools
+import json
 from collections.abc import Callable
+from pathlib import Path
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app, g, session
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -15,32 +21,14 @@ csrf = CSRFProtect()
 #     "hooks.payment_webhook": "Signed by the provider with HMAC; checked in the view.",
 CSRF_EXEMPT: dict[str, str] = {}
 
-CSP_DIRECTIVES = {
-    "default-src": "'none'",
-    "script-src": "'self'",  # Talisman appends the per-request nonce here
-    "style-src": "'self'",
-    "img-src": "'self'",
-    "connect-src": "'self'",
-    "font-src": "'self'",
-    "form-action": "'self'",
-    "frame-ancestors": "'none'",
-    "base-uri": "'none'",
-    "object-src": "'none'",
-}
+POLICY_FILE = Path(__file__).with_name("security-headers.json")
+_POLICY = json.loads(POLICY_FILE.read_text(encoding="utf-8"))
 
-PERMISSIONS_POLICY = {
-    "camera": "()",
-    "geolocation": "()",
-    "microphone": "()",
-    "payment": "()",
-    "usb": "()",
-}
-
-# Headers Talisman does not set.
-EXTRA_HEADERS = {
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Cross-Origin-Resource-Policy": "same-origin",
-}
+# Talisman appends the per-request nonce to script-src.
+CSP_DIRECTIVES: dict[str, str] = dict(_POLICY["content_security_policy"])
+PERMISSIONS_POLICY: dict[str, str] = dict(_POLICY["permissions_policy"])
+# X-Content-Type-Options, X-Frame-Options, Referrer-Policy, COOP and CORP, sent as written.
+FIXED_HEADERS: dict[str, str] = dict(_POLICY["headers"])
 
 
 def init_security(app: Flask) -> None:
@@ -66,8 +54,8 @@ def init_security(app: Flask) -> None:
         strict_transport_security_include_subdomains=True,
         content_security_policy=_csp(app),
         content_security_policy_nonce_in=["script-src"],
-        frame_options="DENY",
-        referrer_policy="strict-origin-when-cross-origin",
+        frame_options=FIXED_HEADERS["X-Frame-Options"],
+        referrer_policy=FIXED_HEADERS["Referrer-Policy"],
         permissions_policy=PERMISSIONS_POLICY,
         session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
         session_cookie_http_only=True,
@@ -113,9 +101,20 @@ def _csp(app: Flask) -> dict[str, str]:
 
 
 def _finish_headers(response: Response) -> Response:
-    response.headers.update(EXTRA_HEADERS)
+    response.headers.update(FIXED_HEADERS)
+    if _is_private(response):
+        # A page with a CSRF token or a cookie belongs to one visitor: no shared or browser
+        # cache may keep it (ASVS 5.0 14.3.2).
+        response.headers["Cache-Control"] = "no-store"
     # Talisman writes a value-less directive with a trailing space; send the header clean.
     csp = response.headers.get("Content-Security-Policy")
     if csp is not None:
         response.headers["Content-Security-Policy"] = csp.rstrip()
     return response
+
+
+def _is_private(response: Response) -> bool:
+    # The session cookie is written after every after_request hook, so a changed session is
+    # the sign that it will be; the CSRF token is kept in `g` once a template has asked for it.
+    token_field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    return "Set-Cookie" in response.headers or session.modified or token_field in g

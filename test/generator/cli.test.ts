@@ -37,6 +37,17 @@ describe('hardened-flask', () => {
     expect((await cli(['audit', '--help'])).stdout).toMatch(/--format/);
   });
 
+  it('warns, without failing, when the domain is still localhost', async () => {
+    const local = await cli(['new', 'still-local', '--yes', '--skip-install']);
+    expect(local.exitCode, local.stderr).toBe(0);
+    expect(local.stdout + local.stderr).toMatch(/warning: the domain is still localhost/);
+    const answers = join(tmp.dir, 'domain.json');
+    writeFileSync(answers, JSON.stringify({ domain: 'shop.example.com' }));
+    const named = await cli(['new', 'has-domain', '--yes', '--skip-install', '--answers', answers]);
+    expect(named.exitCode, named.stderr).toBe(0);
+    expect(named.stdout + named.stderr).not.toMatch(/localhost/);
+  });
+
   it('exits 2 at once without a TTY and without --yes, naming --yes', async () => {
     const started = Date.now();
     const result = await cli(['new', 'x']);

@@ -1,6 +1,7 @@
 """Protection 6: every dynamic page carries the security headers, over HTTPS."""
 
 import re
+import secrets
 from pathlib import Path
 
 import flask
@@ -110,3 +111,41 @@ def test_static_files_get_the_headers_too(production_client):
         assert response.status_code == 200
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert CSP.fullmatch(response.headers["Content-Security-Policy"])
+
+
+def test_pages_with_a_token_or_a_cookie_are_not_cached(page, production_client):
+    # A page that embeds a CSRF token or sets the session cookie belongs to one visitor.
+    body = page.get_data(as_text=True)
+    field = production_client.application.config["WTF_CSRF_FIELD_NAME"]
+    if page.headers.get("Set-Cookie") or field in body or "csrf-token" in body:
+        assert page.headers.get("Cache-Control") == "no-store"
+    again = production_client.get("/")
+    if again.headers.get("Set-Cookie") or field in again.get_data(as_text=True):
+        assert again.headers.get("Cache-Control") == "no-store"
+
+
+def test_a_page_with_a_token_is_not_cached(build, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
+    app = build("production")
+
+    @app.get("/form")
+    def form():
+        return flask.render_template_string("<input value='{{ csrf_token() }}'>")
+
+    @app.get("/plain")
+    def plain():
+        return "nothing private"
+
+    assert app.test_client().get("/form").headers.get("Cache-Control") == "no-store"
+    assert "no-store" not in app.test_client().get("/plain").headers.get("Cache-Control", "")
+
+
+def test_static_files_stay_cacheable(production_client):
+    app = production_client.application
+    folder = Path(app.static_folder or "")
+    files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    if not files:
+        pytest.skip("the app serves no static files")
+    path = files[0].relative_to(folder).as_posix()
+    with production_client.get(f"{app.static_url_path}/{path}") as response:
+        assert "no-store" not in response.headers.get("Cache-Control", "")
