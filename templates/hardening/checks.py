@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 from flask import Flask
 from flask_talisman import Talisman
+from flask_wtf.csrf import generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import deploy_scan
@@ -341,8 +342,15 @@ def check_csp(app: Flask) -> Verdict:
 
 @app_check("no-store on private pages")
 def check_no_store(app: Flask) -> Verdict:
-    # The start page carries a CSRF token and sets the session cookie: no cache may keep it.
-    response = app.test_client().get("/", base_url=_base_url(app, "https"))
+    # A page with a CSRF token or the session cookie belongs to one visitor: no cache may keep it.
+    base = _base_url(app, "https")
+    response = app.test_client().get("/", base_url=base)
+    field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if "Set-Cookie" not in response.headers and field not in response.get_data(as_text=True):
+        # This start page holds neither: ask the app for a response that does.
+        with app.test_request_context("/", base_url=base):
+            generate_csrf()
+            response = app.process_response(app.make_response(""))
     cache = response.headers.get("Cache-Control", "")
     if "no-store" not in cache:
         fix = "send Cache-Control: no-store on responses with a token or a cookie (security.py)"

@@ -5,6 +5,7 @@ settings it hardens, and the protections it relaxes for the project's own tests 
 """
 
 import secrets
+import sys
 
 import flask.cli
 import pytest
@@ -41,8 +42,12 @@ def test_flask_run_with_the_debugger_is_refused_in_production(
     monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("FLASK_SKIP_DOTENV", "1")
+    # `flask --debug` writes FLASK_DEBUG=1 into os.environ: recorded here, so it is taken back.
+    monkeypatch.setenv("FLASK_DEBUG", "")
     monkeypatch.chdir(project_root)
     module = hardening_wsgi.removesuffix(".py").replace("/", ".")
+    # A module-level app was imported (and built) by the tests already: let `flask` build it anew.
+    monkeypatch.delitem(sys.modules, module, raising=False)
     args = ["--app", module, *([flag] if flag == "--debug" else []), "run"]
     args += [flag] if flag == "--debugger" else []
     result = CliRunner().invoke(flask.cli.cli, args)
