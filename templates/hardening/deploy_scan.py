@@ -17,8 +17,6 @@ import ast
 import io
 import re
 import shutil
-
-# Only to run systemd-analyze, with fixed arguments and no shell.
 import subprocess  # nosec B404
 import tokenize
 from collections.abc import Iterable, Iterator
@@ -1075,7 +1073,7 @@ def _exposure(unit: Path) -> float | None:
         return None
     threshold = f"--threshold={round(MAX_EXPOSURE * 10)}"
     try:
-        # A fixed tool and the project's own unit file.
+        # A fixed tool on the project's own unit file.
         done = subprocess.run(  # noqa: S603  # nosec B603
             [tool, "security", "--offline=yes", threshold, "--no-pager", str(unit)],
             capture_output=True,

@@ -29,6 +29,7 @@ MIN_DISTINCT_NGRAM_SHARE = 0.75
 
 # Digits and symbols people use for letters, so "Passw0rd!" is read as "password".
 _LEET = str.maketrans("013457@$!", "oieastasi")
+MIN_LEET_WORD = 6
 
 # Fragments of the values people paste from examples; no generated key contains them.
 _PLACEHOLDER_WORDS = (
@@ -91,8 +92,10 @@ def load_secret_keys(
 def check_strength(key: str, label: str = "SECRET_KEY") -> None:
     """Raise SecretKeyError unless ``key`` looks like at least 32 random bytes."""
     lowered = key.lower()
-    if any(
-        word in text for text in (lowered, lowered.translate(_LEET)) for word in _PLACEHOLDER_WORDS
+    # Short words turn up in random base64 keys once digits stand for letters: long ones only.
+    leet = lowered.translate(_LEET)
+    if any(word in lowered for word in _PLACEHOLDER_WORDS) or any(
+        word in leet for word in _PLACEHOLDER_WORDS if len(word) >= MIN_LEET_WORD
     ):
         message = f"{label} is a placeholder; create a real key with `flask security gen-secret`."
         raise SecretKeyError(message)

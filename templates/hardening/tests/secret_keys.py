@@ -137,9 +137,10 @@ def test_patterned_keys_are_refused(key):
 
 
 def test_random_keys_pass_the_pattern_check():
-    for _ in range(200):
+    # Hex, as gen-secret makes them: no placeholder word can hide in one, so any refusal here
+    # would be the pattern check misjudging a random key.
+    for _ in range(300):
         check_strength(secrets.token_hex(32))
-        check_strength(secrets.token_urlsafe(32))
         check_strength(secrets.token_hex(64))
 
 
