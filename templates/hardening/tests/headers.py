@@ -99,15 +99,19 @@ def test_untrusted_host_is_refused(production_client):
     assert response.status_code == 400
 
 
-def test_static_files_get_the_headers_too(production_client):
-    app = production_client.application
+def a_static_url(app) -> str:
+    """The URL of one of the app's static files (the test skips when it has none)."""
     folder = Path(app.static_folder or "")
     files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
     if not files:
         pytest.skip("the app serves no static files")
-    path = files[0].relative_to(folder).as_posix()
+    return f"{app.static_url_path}/{files[0].relative_to(folder).as_posix()}"
+
+
+def test_static_files_get_the_headers_too(production_client):
+    url = a_static_url(production_client.application)
     # Closed at once: a file response left open is a ResourceWarning, an error under -W error.
-    with production_client.get(f"{app.static_url_path}/{path}") as response:
+    with production_client.get(url) as response:
         assert response.status_code == 200
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert CSP.fullmatch(response.headers["Content-Security-Policy"])
@@ -141,11 +145,5 @@ def test_a_page_with_a_token_is_not_cached(build, monkeypatch):
 
 
 def test_static_files_stay_cacheable(production_client):
-    app = production_client.application
-    folder = Path(app.static_folder or "")
-    files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
-    if not files:
-        pytest.skip("the app serves no static files")
-    path = files[0].relative_to(folder).as_posix()
-    with production_client.get(f"{app.static_url_path}/{path}") as response:
+    with production_client.get(a_static_url(production_client.application)) as response:
         assert "no-store" not in response.headers.get("Cache-Control", "")
