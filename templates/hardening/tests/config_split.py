@@ -38,7 +38,10 @@ def test_flask_run_with_the_debugger_is_refused_in_production(
 ):
     # `flask run` builds the app, then starts the server: record what it would start instead.
     served = []
-    monkeypatch.setattr(werkzeug.serving, "run_simple", lambda *a, **k: served.append(k))
+    record = lambda *a, **k: served.append(k)  # noqa: E731
+    # flask.cli holds its own reference (`from werkzeug import run_simple`): patch both.
+    monkeypatch.setattr(werkzeug.serving, "run_simple", record)
+    monkeypatch.setattr(flask.cli, "run_simple", record)
     monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("FLASK_SKIP_DOTENV", "1")
