@@ -9,10 +9,55 @@ const api = (a: { includeApi: boolean }) => a.includeApi;
 const github = (a: { ci: string }) => a.ci === 'github' || a.ci === 'both';
 const gitlab = (a: { ci: string }) => a.ci === 'gitlab' || a.ci === 'both';
 
+/**
+ * templates/hardening/: the generator-owned package that installs and proves every protection
+ * (DESIGN §6), copied unrendered to src/<pkg>/hardening/ in new projects (and by retrofit into
+ * others). A unit test keeps this list equal to the folder's contents.
+ */
+export const HARDENING_PATHS: readonly string[] = [
+  '__init__.py',
+  'security.py',
+  'secrets.py',
+  'errors.py',
+  'cli.py',
+  'checks.py',
+  'deploy_scan.py',
+  'secret_scan.py',
+  'template_audit.py',
+  // The header policy: security.py sends it, the nginx snippet is rendered from it
+  'security-headers.json',
+  'templates/hardening/error.html',
+  'testing.py',
+  'tests/__init__.py',
+  'tests/config_split.py',
+  'tests/secret_keys.py',
+  'tests/secrets_in_git.py',
+  'tests/csrf.py',
+  'tests/template_safety.py',
+  'tests/headers.py',
+  'tests/error_pages.py',
+  'tests/checks.py',
+  'tests/deploy_files.py',
+  'tests/security_cli.py',
+];
+/** The allow-list ships in the package but holds the project's own reasons: it is the user's. */
+const HARDENING_ALLOWLIST = 'template-audit-allowlist.toml';
+
+/** Where the hardening package lands in a project, for a path inside it. */
+export const hardeningDestination = (answers: { packageName: string }, path: string): string => `src/${answers.packageName}/hardening/${path}`;
+
+const HARDENING_FILES: readonly FileRow[] = [...HARDENING_PATHS, HARDENING_ALLOWLIST].map((path) => ({
+  // Relative to templates/project/, the generator's source root.
+  template: `../hardening/${path}`,
+  to: (answers) => hardeningDestination(answers, path),
+  owner: path === HARDENING_ALLOWLIST ? 'user' : 'generator',
+}));
+
 export const PROJECT_FILES: readonly FileRow[] = [
   // Packaging and entry points
   { template: 'pyproject.toml.ejs', owner: 'user' },
-  // What production and CI install: every package pinned with its hashes (npm run locks)
+  // What production and CI install: every package pinned with its hashes (npm run locks). The
+  // locks follow the project's own dependencies once it has some, so they are the user's.
   { template: 'requirements.lock', owner: 'user' },
   { template: 'requirements-dev.lock', owner: 'user' },
   { template: 'scripts/lock.py', owner: 'generator' },
@@ -27,21 +72,9 @@ export const PROJECT_FILES: readonly FileRow[] = [
   // Documentation
   { template: 'README.md.ejs', owner: 'user' },
   { template: 'SECURITY.md.ejs', owner: 'generator' },
-  // The application package
+  // The application package: the user's code; every protection comes from hardening/ (below)
   { template: 'src/__pkg__/__init__.py.ejs', owner: 'user' },
   { template: 'src/__pkg__/config.py.ejs', owner: 'user' },
-  { template: 'src/__pkg__/secrets.py', owner: 'generator' },
-  { template: 'src/__pkg__/security.py', owner: 'generator' },
-  // The header policy: security.py sends it, the nginx snippet is rendered from it
-  { template: 'src/__pkg__/security-headers.json', owner: 'generator' },
-  { template: 'src/__pkg__/errors.py', owner: 'generator' },
-  { template: 'src/__pkg__/checks.py', owner: 'generator' },
-  { template: 'src/__pkg__/cli.py', owner: 'generator' },
-  { template: 'src/__pkg__/template_audit.py', owner: 'generator' },
-  { template: 'src/__pkg__/template-audit-allowlist.toml', owner: 'user' },
-  // `flask security check` reads the deploy files; `flask security scan-secrets` what git tracks
-  { template: 'src/__pkg__/deploy_scan.py', owner: 'generator' },
-  { template: 'src/__pkg__/secret_scan.py', owner: 'generator' },
   { template: 'src/__pkg__/views.py', owner: 'user' },
   { template: 'src/__pkg__/api.py', when: api, owner: 'user' },
   { template: 'src/__pkg__/templates/base.html', owner: 'user' },
@@ -52,20 +85,15 @@ export const PROJECT_FILES: readonly FileRow[] = [
   { template: 'src/__pkg__/static/style.css', owner: 'user' },
   { template: 'src/__pkg__/static/favicon.svg', owner: 'user' },
   { template: 'src/__pkg__/static/app.js', when: api, owner: 'user' },
-  // The project's own proof that each protection is on
+  // The project's own proof that each protection is on: the protection tests of hardening/testing.py
+  // run through one short file of the project's, beside the project's own tests.
   { template: 'tests/conftest.py.ejs', owner: 'user' },
-  { template: 'tests/test_config.py.ejs', owner: 'generator' },
-  { template: 'tests/test_secrets.py.ejs', owner: 'generator' },
-  { template: 'tests/test_csrf.py.ejs', owner: 'generator' },
-  { template: 'tests/test_templates.py.ejs', owner: 'generator' },
-  { template: 'tests/test_headers.py.ejs', owner: 'generator' },
-  { template: 'tests/test_errors.py', owner: 'generator' },
-  { template: 'tests/test_views.py', owner: 'user' },
-  { template: 'tests/test_cli.py', owner: 'generator' },
+  { template: 'tests/test_hardening.py.ejs', owner: 'user' },
+  { template: 'tests/test_config.py.ejs', owner: 'user' },
+  { template: 'tests/test_views.py.ejs', owner: 'user' },
   { template: 'tests/test_api.py', when: api, owner: 'user' },
-  { template: 'tests/test_checks.py.ejs', owner: 'generator' },
-  { template: 'tests/test_deploy_scan.py.ejs', owner: 'generator' },
-  { template: 'tests/test_secret_scan.py.ejs', owner: 'generator' },
+  // The hardening package, byte for byte the same in every project
+  ...HARDENING_FILES,
   // Deployment: nginx (TLS, limits, headers) in front of gunicorn, a sandboxed systemd unit,
   // and the runbook. Destinations carry the project name (deploy/nginx/<project>.conf).
   { template: 'deploy/nginx/__project__.conf.ejs', owner: 'generator' },

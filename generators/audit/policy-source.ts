@@ -8,7 +8,10 @@ import { auditProject, type AuditOptions } from './audit.js';
 import type { AuditReport, ProjectFacts } from './model.js';
 import { checkPolicy, cspsFromPolicyFile, type Policy, type PolicySection, type SentCsp } from './policy.js';
 
-/** `security-headers.json` of the project's packages (src/<pkg>/ or <pkg>/), where generated projects keep the CSP. */
+/**
+ * `security-headers.json` of the project's packages (src/<pkg>/ or <pkg>/, and their hardening/
+ * subpackage), where generated and retrofitted projects keep the CSP.
+ */
 function headerPolicyFiles(root: string): SentCsp[] {
   const out: SentCsp[] = [];
   for (const base of ['src', '.']) {
@@ -19,11 +22,13 @@ function headerPolicyFiles(root: string): SentCsp[] {
       continue;
     }
     for (const entry of entries) {
-      const rel = base === '.' ? `${entry}/security-headers.json` : `${base}/${entry}/security-headers.json`;
-      try {
-        out.push(...cspsFromPolicyFile(rel, readFileSync(join(root, rel), 'utf8')));
-      } catch {
-        // not a package with a header policy
+      const pkg = base === '.' ? entry : `${base}/${entry}`;
+      for (const rel of [`${pkg}/security-headers.json`, `${pkg}/hardening/security-headers.json`]) {
+        try {
+          out.push(...cspsFromPolicyFile(rel, readFileSync(join(root, rel), 'utf8')));
+        } catch {
+          // not a package with a header policy
+        }
       }
     }
   }

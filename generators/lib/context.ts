@@ -11,7 +11,7 @@ import { templatesRoot } from './paths.js';
  * (security.py) and the nginx snippet is rendered from it here; `flask security check`
  * compares the two.
  */
-export const HEADER_POLICY_TEMPLATE = 'project/src/__pkg__/security-headers.json';
+export const HEADER_POLICY_TEMPLATE = 'hardening/security-headers.json';
 
 export interface HeaderPolicy {
   content_security_policy: Record<string, string>;

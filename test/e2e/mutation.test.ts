@@ -58,13 +58,13 @@ const MUTATIONS: Mutation[] = [
   },
   {
     name: 'CSRFProtect removed',
-    apply: (dir) => edit(dir, pkg('security.py'), '    csrf.init_app(app)\n', ''),
+    apply: (dir) => edit(dir, pkg('hardening/security.py'), '    csrf.init_app(app)\n', ''),
     names: /^✗ CSRF protection: CSRFProtect is not installed/m,
   },
   {
     name: 'a view csrf.exempt-ed outside the allow-list',
     apply: (dir) => {
-      edit(dir, pkg('views.py'), 'from flask.typing import ResponseReturnValue\n', 'from flask.typing import ResponseReturnValue\n\nfrom .security import csrf\n');
+      edit(dir, pkg('views.py'), 'from flask.typing import ResponseReturnValue\n', 'from flask.typing import ResponseReturnValue\n\nfrom .hardening import csrf\n');
       edit(dir, pkg('views.py'), '@bp.post("/")\ndef greet(', '@bp.post("/")\n@csrf.exempt\ndef greet(');
     },
     names: /^✗ CSRF exemptions: mutant\.views\.greet is exempt but not in CSRF_EXEMPT/m,
@@ -72,14 +72,14 @@ const MUTATIONS: Mutation[] = [
   {
     name: 'Talisman removed',
     apply: (dir) => {
-      edit(dir, pkg('security.py'), /\n {4}talisman = Talisman\([\s\S]*?\n {4}\)\n {4}app\.extensions\["talisman"\] = talisman\n/, '\n');
-      edit(dir, pkg('security.py'), 'from flask_talisman import Talisman\n', '');
+      edit(dir, pkg('hardening/security.py'), /\n {4}talisman = Talisman\([\s\S]*?\n {4}\)\n {4}app\.extensions\["talisman"\] = talisman\n/, '\n');
+      edit(dir, pkg('hardening/security.py'), 'from flask_talisman import Talisman\n', '');
     },
     names: /^✗ security headers \(Talisman\): Flask-Talisman is not active/m,
   },
   {
     name: "'unsafe-inline' added to the CSP",
-    apply: (dir) => edit(dir, pkg('security-headers.json'), `"style-src": "'self'",`, `"style-src": "'self' 'unsafe-inline'",`),
+    apply: (dir) => edit(dir, pkg('hardening/security-headers.json'), `"style-src": "'self'",`, `"style-src": "'self' 'unsafe-inline'",`),
     names: /^✗ content security policy: the policy allows 'unsafe-inline'/m,
   },
   {
@@ -199,28 +199,28 @@ const MUTATIONS: Mutation[] = [
   },
   {
     name: 'no Cache-Control: no-store on pages with a token and a cookie',
-    apply: (dir) => edit(dir, pkg('security.py'), 'response.headers["Cache-Control"] = "no-store"', 'response.headers["Cache-Control"] = "private"'),
+    apply: (dir) => edit(dir, pkg('hardening/security.py'), 'response.headers["Cache-Control"] = "no-store"', 'response.headers["Cache-Control"] = "private"'),
     names: /^✗ no-store on private pages: the start page is sent with Cache-Control: private/m,
   },
   {
     name: '`flask run --debugger` accepted in production',
-    apply: (dir) => edit(dir, pkg('__init__.py'), /(if context\.info_name == "run" and context\.params\.get\("debugger"\):\n\s+)return True/, '$1return False'),
-    names: /^FAILED tests\/test_config\.py::test_flask_run_with_the_debugger_is_refused_in_production\[--debugger\]/m,
+    apply: (dir) => edit(dir, pkg('hardening/__init__.py'), /(if context\.info_name == "run" and context\.params\.get\("debugger"\):\n\s+)return True/, '$1return False'),
+    names: /^FAILED tests\/test_hardening\.py::test_flask_run_with_the_debugger_is_refused_in_production\[--debugger\]/m,
   },
   {
     name: "patterned keys accepted ('a1b2c3d4' * 8 and the like)",
-    apply: (dir) => edit(dir, pkg('secrets.py'), 'MIN_DISTINCT_NGRAM_SHARE = 0.75', 'MIN_DISTINCT_NGRAM_SHARE = 0.0'),
-    names: /^FAILED tests\/test_secrets\.py::test_patterned_keys_are_refused\[a1b2c3d4/m,
+    apply: (dir) => edit(dir, pkg('hardening/secrets.py'), 'MIN_DISTINCT_NGRAM_SHARE = 0.75', 'MIN_DISTINCT_NGRAM_SHARE = 0.0'),
+    names: /^FAILED tests\/test_hardening\.py::test_patterned_keys_are_refused\[a1b2c3d4/m,
   },
   {
     name: 'a SECRET_KEY variable silently wins over the systemd credential',
-    apply: (dir) => edit(dir, pkg('secrets.py'), 'if len(sources) > 1:', 'if len(sources) > len(sources):'),
-    names: /^FAILED tests\/test_secrets\.py::test_key_and_systemd_credential_together_are_refused/m,
+    apply: (dir) => edit(dir, pkg('hardening/secrets.py'), 'if len(sources) > 1:', 'if len(sources) > len(sources):'),
+    names: /^FAILED tests\/test_hardening\.py::test_key_and_systemd_credential_together_are_refused/m,
   },
   {
     name: 'a two-line key file accepted as one key',
-    apply: (dir) => edit(dir, pkg('secrets.py'), 're.search(r"\\s", text)', 're.search(r"\\s\\s", text)'),
-    names: /^FAILED tests\/test_secrets\.py::test_a_two_line_key_file_is_refused/m,
+    apply: (dir) => edit(dir, pkg('hardening/secrets.py'), 're.search(r"\\s", text)', 're.search(r"\\s\\s", text)'),
+    names: /^FAILED tests\/test_hardening\.py::test_a_two_line_key_file_is_refused/m,
   },
   {
     name: 'requirements.lock deleted (dependencies resolved at deploy time)',

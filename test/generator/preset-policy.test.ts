@@ -71,7 +71,7 @@ describe('the example policy', () => {
     ],
     [
       'a forbidden CSP source in the app',
-      (dir: string) => replaceIn(join(dir, 'src/orders/security-headers.json'), `"style-src": "'self'"`, `"style-src": "'self' 'unsafe-inline'"`),
+      (dir: string) => replaceIn(join(dir, 'src/orders/hardening/security-headers.json'), `"style-src": "'self'"`, `"style-src": "'self' 'unsafe-inline'"`),
       'policy/csp-forbid',
       /allows 'unsafe-inline' in style-src/,
       /^src\/orders\/security-headers\.json:\d+$/,

@@ -4,7 +4,9 @@ The header policy lives in ``security-headers.json``: this module sends it, the 
 in deploy/nginx/ is rendered from the same file, and ``flask security check`` compares them.
 """
 
+import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import flask_talisman
@@ -38,6 +40,7 @@ def init_security(app: Flask) -> None:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     csrf.init_app(app)
+    _relax_in_tests(app, "flask_wtf.csrf", "csrf_protect")
     for endpoint, reason in CSRF_EXEMPT.items():
         if endpoint not in app.view_functions or not reason.strip():
             message = f"CSRF_EXEMPT entry {endpoint!r} needs an existing endpoint and a reason"
@@ -65,6 +68,33 @@ def init_security(app: Flask) -> None:
         x_content_type_options=True,
     )
     app.extensions["talisman"] = talisman
+    _relax_in_tests(app, "flask_talisman.talisman", "_force_https")
+
+
+def relaxed_for_tests(app: Flask) -> bool:
+    """True while the app is in testing mode and has not asked for every protection to stay on."""
+    return bool(app.testing and app.config.get("HARDENING_RELAX_IN_TESTS", True))
+
+
+def _relax_in_tests(app: Flask, module: str, name: str) -> None:
+    """Skip one extension's before_request hook while ``relaxed_for_tests(app)``.
+
+    A project's own tests use the plain-HTTP test client and post forms without a token; the
+    HTTPS redirect and the CSRF refusal would fail them all. The check runs per request, so
+    switching ``app.testing`` on after the app is built works too.
+    """
+    hooks = app.before_request_funcs.setdefault(None, [])
+    for index, hook in enumerate(hooks):
+        if getattr(hook, "__module__", None) == module and getattr(hook, "__name__", None) == name:
+            hooks[index] = _unless_relaxed(app, hook)
+
+
+def _unless_relaxed(app: Flask, hook: Callable[[], object]) -> Callable[[], object]:
+    @functools.wraps(hook)
+    def gated() -> object:
+        return None if relaxed_for_tests(app) else hook()
+
+    return gated
 
 
 def _csp(app: Flask) -> dict[str, str]:

@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 from flask import Flask
 from flask_talisman import Talisman
+from flask_wtf.csrf import generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import deploy_scan
@@ -35,6 +36,9 @@ UNSAFE_CSP_SOURCES = ("'unsafe-inline'", "'unsafe-eval'")
 # How deep load_wsgi_app looks for the Flask app inside WSGI middleware.
 MAX_WRAPPERS = 10
 SECRET_NAMES = frozenset({"SECRET_KEY", "SECRET_KEY_FALLBACKS", "secret_key"})
+TEST_FOLDERS = frozenset({"tests", "test"})
+TESTING_MODULE = Path(__file__).resolve().with_name("testing.py")
+SKIPPED_FOLDERS = frozenset({".venv", "venv", "site-packages", "node_modules", ".git", ".tox"})
 
 
 @dataclass(frozen=True)
@@ -135,8 +139,9 @@ def check_project(root: Path, wsgi: str = "wsgi.py") -> list[Result]:
             fix = "serve the Flask app itself: the debugger runs code for any visitor"
             results.append(_fail("debug off", detail, fix))
         results.extend(run_checks(app))
-        sources = [root / wsgi, *sorted(Path(app.root_path).rglob("*.py"))]
-        results.extend(check_sources(source for source in sources if source.is_file()))
+        package = Path(app.root_path)
+        code = [path for path in sorted(package.rglob("*.py")) if is_production_code(path, package)]
+        results.extend(check_sources(path for path in [root / wsgi, *code] if path.is_file()))
         policy = app_policy(app)
         results.extend(check_domain(app, root))
     results.extend(check_deploy_files(root, policy))
@@ -337,8 +342,15 @@ def check_csp(app: Flask) -> Verdict:
 
 @app_check("no-store on private pages")
 def check_no_store(app: Flask) -> Verdict:
-    # The start page carries a CSRF token and sets the session cookie: no cache may keep it.
-    response = app.test_client().get("/", base_url=_base_url(app, "https"))
+    # A page with a CSRF token or the session cookie belongs to one visitor: no cache may keep it.
+    base = _base_url(app, "https")
+    response = app.test_client().get("/", base_url=base)
+    field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if "Set-Cookie" not in response.headers and field not in response.get_data(as_text=True):
+        # This start page holds neither: ask the app for a response that does.
+        with app.test_request_context("/", base_url=base):
+            generate_csrf()
+            response = app.process_response(app.make_response(""))
     cache = response.headers.get("Cache-Control", "")
     if "no-store" not in cache:
         fix = "send Cache-Control: no-store on responses with a token or a cookie (security.py)"
@@ -612,8 +624,11 @@ def check_lock_file(root: Path) -> Result:
     pins, unhashed = _lock_entries(lock.read_text(encoding="utf-8"))
     if unhashed:
         return _fail(name, f"{LOCK_FILE} has entries without --hash: {', '.join(unhashed)}", fix)
+    pyproject = root / "pyproject.toml"
     try:
-        project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+        # A project without pyproject.toml (requirements.txt only) has nothing to compare.
+        text = pyproject.read_text(encoding="utf-8") if pyproject.is_file() else ""
+        project = tomllib.loads(text)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         return _fail(name, f"pyproject.toml cannot be read: {exc}", "fix pyproject.toml")
     wanted = [
@@ -650,6 +665,19 @@ def _normalise(name: str) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
+
+
+def is_production_code(path: Path, package: Path) -> bool:
+    """Whether ``path``, a module under ``package``, can run in production.
+
+    A module-level app's package is the project folder, which may hold a virtualenv and the
+    tests; tests (this package's own among them) set weak keys and DEBUG on purpose.
+    """
+    relative = path.relative_to(package)
+    folders = set(relative.parts[:-1])
+    if folders & (SKIPPED_FOLDERS | TEST_FOLDERS) or path == TESTING_MODULE:
+        return False
+    return not (relative.name.startswith("test_") or relative.name == "conftest.py")
 
 
 def _base_url(app: Flask, scheme: str) -> str:

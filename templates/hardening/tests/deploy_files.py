@@ -12,11 +12,8 @@ from pathlib import Path
 
 import pytest
 
-# One name a line (with the trailing comma), so the imports stay ruff-clean for any package name.
-from <%= packageName %>.checks import (
-    app_policy,
-)
-from <%= packageName %>.deploy_scan import (
+from ..checks import app_policy
+from ..deploy_scan import (
     CI,
     CONTAINER,
     ENV,
@@ -25,9 +22,7 @@ from <%= packageName %>.deploy_scan import (
     NGINX_STATIC,
     NGINX_TLS,
     PYTHON,
-<% if (systemd) { -%>
     SANDBOX,
-<% } -%>
     SYSTEMD,
     WSGI_SERVER,
     check_gunicorn,
@@ -40,13 +35,11 @@ from <%= packageName %>.deploy_scan import (
     scan_text,
 )
 
-PROJECT = Path(__file__).resolve().parents[1]
 
-
-def test_the_projects_own_deploy_files_have_no_switch():
-    files, switches = scan(PROJECT)
-    assert "gunicorn.conf.py" in files
-    assert "wsgi.py" in files
+def test_the_projects_own_deploy_files_have_no_switch(project_root):
+    files, switches = scan(project_root)
+    for name in ("gunicorn.conf.py", "wsgi.py", ".flaskenv"):
+        assert name in files or not (project_root / name).exists()
     assert [str(switch) for switch in switches] == []
 
 
@@ -117,10 +110,10 @@ def test_deploy_files_are_found_where_they_live(tmp_path):
 
 
 @pytest.fixture
-def deploy_copy(tmp_path):
+def deploy_copy(tmp_path, project_root):
     """The project's gunicorn.conf.py and deploy/ folder, to weaken one line at a time."""
-    shutil.copy(PROJECT / "gunicorn.conf.py", tmp_path / "gunicorn.conf.py")
-    shutil.copytree(PROJECT / "deploy", tmp_path / "deploy")
+    shutil.copy(project_root / "gunicorn.conf.py", tmp_path / "gunicorn.conf.py")
+    shutil.copytree(project_root / "deploy", tmp_path / "deploy")
     return tmp_path
 
 
@@ -191,8 +184,8 @@ WEAKENINGS = [
     (SITE, r"client_max_body_size \d+", "client_max_body_size 100m", NGINX_LIMITS, "MAX_CONTENT"),
     (SITE, r"^ *location ~ .*\n.*\n *}\n", "", NGINX_STATIC, "dotfiles"),
 ]
-<% if (systemd) { -%>
-WEAKENINGS += [
+# Where the project has a systemd unit (deploy/systemd/*.service).
+UNIT_WEAKENINGS = [
     (UNIT, r"^NoNewPrivileges=yes", "NoNewPrivileges=no", SANDBOX, "NoNewPrivileges=no"),
     (UNIT, r"^IPAddressDeny=any\n", "", SANDBOX, "IPAddressDeny=any is missing"),
     (UNIT, r"^ProtectSystem=strict", "ProtectSystem=full", SANDBOX, "ProtectSystem=full"),
@@ -200,27 +193,35 @@ WEAKENINGS += [
     (UNIT, r"^UMask=0077", "UMask=0022", SANDBOX, "UMask=0022"),
     (UNIT, r"^User=.*\n", "", SANDBOX, "runs as root"),
 ]
-<% } -%>
 
 
-def test_the_projects_deploy_files_weaken_nothing(production_app):
-    assert [str(finding) for finding in _findings(PROJECT, app_policy(production_app))] == []
+def test_the_projects_deploy_files_weaken_nothing(production_app, project_root):
+    findings = _findings(project_root, app_policy(production_app))
+    assert [str(finding) for finding in findings] == []
 
 
-@pytest.mark.parametrize("weakening", WEAKENINGS, ids=[f"{w[3]}: {w[4]}" for w in WEAKENINGS])
+ALL_WEAKENINGS = WEAKENINGS + UNIT_WEAKENINGS
+
+
+@pytest.mark.parametrize(
+    "weakening", ALL_WEAKENINGS, ids=[f"{w[3]}: {w[4]}" for w in ALL_WEAKENINGS]
+)
 def test_each_weakening_is_found(production_app, deploy_copy, weakening):
     pattern, old, new, protection, says = weakening
+    if pattern == UNIT and not list(deploy_copy.glob(UNIT)):
+        pytest.skip("the project has no systemd unit")
     _edit(deploy_copy, pattern, old, new)
     findings = _findings(deploy_copy, app_policy(production_app))
     named = [f"{f} ({f.fix})" for f in findings if f.protection == protection]
     assert any(says in line for line in named), [str(finding) for finding in findings]
 
 
-def test_a_changed_hsts_max_age_in_the_app_is_found(production_app):
+def test_a_changed_hsts_max_age_in_the_app_is_found(production_app, project_root):
     # Behind nginx, HSTS_MAX_AGE alone changes nothing: nginx's header is the one browsers get.
     policy = app_policy(production_app)
     policy.headers["Strict-Transport-Security"] = "max-age=1; includeSubDomains"
-    problems = [str(f) for f in check_nginx(PROJECT, policy) if f.protection == NGINX_HEADERS]
+    found = check_nginx(project_root, policy)
+    problems = [str(f) for f in found if f.protection == NGINX_HEADERS]
     assert any("HSTS_MAX_AGE" in problem for problem in problems)
 
 
