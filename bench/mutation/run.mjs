@@ -17,7 +17,7 @@
 // Not a test: nothing here gates `npm test`. The machine is shared: --max-children defaults
 // to 2 and the run is capped (--minutes), after which the figures cover what finished.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -67,11 +67,10 @@ run('node', [cli, 'new', PACKAGE, '--yes', '--skip-install'], { cwd: cache });
 }
 const pkgDir = existsSync(join(project, 'src', PACKAGE, 'hardening')) ? `src/${PACKAGE}/hardening` : `src/${PACKAGE}`;
 const guards = GUARDS.map((name) => `${pkgDir}/${name}`).filter((path) => existsSync(join(project, path)));
-// Everything the tests read besides src/ and tests/ (mutmut copies those two itself).
 if (!reportOnly) {
-const alsoCopy = ['wsgi.py', 'gunicorn.conf.py', 'deploy', 'scripts', '.flaskenv', '.env.example', '.gitignore', 'requirements.lock', 'requirements-dev.lock', 'README.md', 'SECURITY.md'].filter(
-  (path) => existsSync(join(project, path)),
-);
+// Everything the tests read besides src/ and tests/ (mutmut copies those two itself): the
+// tests look at the project's own files (.dockerignore, deploy/, workflows...) beside them.
+const alsoCopy = readdirSync(project).filter((name) => !['src', 'tests', 'mutants', '.git', '.venv', '.ruff_cache'].includes(name));
 writeFileSync(
   join(project, 'setup.cfg'),
   ['[mutmut]', 'source_paths=src', `only_mutate=${guards.join('\n    ')}`, `also_copy=${alsoCopy.join('\n    ')}`, ''].join('\n'),
@@ -96,6 +95,7 @@ const started = Date.now();
 const runResult = run('timeout', ['--signal=INT', `${minutes}m`, mutmut, 'run', '--max-children', String(maxChildren)], { cwd: project, env, check: false });
 seconds = (Date.now() - started) / 1000;
 capped = runResult.status === 124 || runResult.status === 130;
+writeFileSync(join(cache, 'mutmut.log'), `${runResult.stdout}${runResult.stderr}`); // why a run checked nothing
 }
 const listing = run(mutmut, ['results', '--all', 'true'], { cwd: project, env, check: false }).stdout;
 
