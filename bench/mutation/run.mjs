@@ -103,9 +103,11 @@ const listing = run(mutmut, ['results', '--all', 'true'], { cwd: project, env, c
 const mutants = [...listing.matchAll(/^\s*(\S+__mutmut_\d+): (.+)$/gm)].map((match) => ({ name: match[1], status: match[2].trim() }));
 const reasons = existsSync(join(here, 'survivors.json')) ? JSON.parse(readFileSync(join(here, 'survivors.json'), 'utf8')) : {};
 const count = (status) => mutants.filter((mutant) => mutant.status === status).length;
-const survivors = mutants.filter((mutant) => mutant.status === 'survived');
+// A mutant no test runs ('no tests') got through as surely as one the tests ran and missed;
+// a timeout is a kill (the mutant hung the tests), as mutmut counts it.
+const survivors = mutants.filter((mutant) => mutant.status === 'survived' || mutant.status === 'no tests');
 const equivalent = survivors.filter((mutant) => reasons[mutant.name]?.equivalent);
-const killed = count('killed');
+const killed = count('killed') + count('timeout');
 const judged = killed + survivors.length - equivalent.length;
 const score = judged > 0 ? (100 * killed) / judged : 0;
 // `mutmut show` loads mutmut once per mutant: the diffs of the first SHOWN survivors only.
