@@ -13,6 +13,7 @@ const USAGE = `Usage: hardened-flask <command> [options]
 Commands:
   new <dir>      scaffold a hardened Flask service into <dir>
   audit [dir]    report which of the six protections an existing Flask project has
+  retrofit [dir] harden an existing Flask project in place, proved by its own tests
 
 Options:
   -h, --help     show help (also: hardened-flask <command> --help)
@@ -106,6 +107,11 @@ async function runNew(args: string[]): Promise<number> {
   return 0;
 }
 
+async function runRetrofit(args: string[]): Promise<number> {
+  const { retrofitCommand } = await import('./retrofit/command.js');
+  return retrofitCommand(args);
+}
+
 async function runAudit(args: string[]): Promise<number> {
   const { auditCommand } = await import('./audit/command.js');
   return auditCommand(args);
@@ -128,8 +134,10 @@ export async function main(argv: string[]): Promise<number> {
       return runNew(rest);
     case 'audit':
       return runAudit(rest);
+    case 'retrofit':
+      return runRetrofit(rest);
     default:
-      throw new UsageError(`unknown command "${command}": use new or audit (see hardened-flask --help)`);
+      throw new UsageError(`unknown command "${command}": use new, audit or retrofit (see hardened-flask --help)`);
   }
 }
 
