@@ -28,6 +28,8 @@ export interface AppShape {
   package: string;
   packageDir: string;
   hardened: boolean;
+  /** No config.py beside the app yet: the retrofit may add its config classes there. */
+  configFree: boolean;
   importLine: string;
 }
 
@@ -53,6 +55,8 @@ export interface EditRequest {
   only: string[];
   /** Whether static JS sends unsafe requests without a token (from the audit's facts). */
   ajax: boolean;
+  /** The audit found no production/development config split: add one. */
+  configSplit: boolean;
 }
 
 export function editorPath(): string {

@@ -85,9 +85,10 @@ export async function planRetrofit(root: string, options: PlanOptions): Promise<
   const kinds = new Map(files.map((f) => [f, classify(f)]));
   const ofKind = (kind: string) => files.filter((f) => kinds.get(f) === kind);
 
+  const configSplit = audit.protections.some((p) => p.id === 'debug' && p.missingImplementation.some((g) => g.rule === 'debug/no-config-split'));
   const jsWithoutToken = ofKind('js').some((f) => scanJs(f, read(f)).some((j) => !j.token));
   const edited = await runEditor(
-    { root, python: ofKind('python'), templates: ofKind('template'), only: [...only], ajax: jsWithoutToken },
+    { root, python: ofKind('python'), templates: ofKind('template'), only: [...only], ajax: jsWithoutToken, configSplit },
     options.env,
   );
   const changes: PlannedChange[] = [];
@@ -126,6 +127,10 @@ export async function planRetrofit(root: string, options: PlanOptions): Promise<
       const staticDir = path.posix.join(app.packageDir, 'static');
       create(`${staticDir}/hardening-csrf.js`, readFileSync(path.join(templatesRoot(), 'retrofit', 'hardening-csrf.js'), 'utf8'), 'generator', 'csrf');
     }
+  }
+  if (app && configSplit && only.has('debug') && !app.hardened) {
+    if (app.configFree) create(path.posix.join(app.packageDir, 'config.py'), configModule(), 'user', 'debug');
+    else human.push({ file: path.posix.join(app.packageDir, 'config.py'), line: 1, what: 'config.py exists without a production/development split: add ProductionConfig (the default) and DevelopmentConfig/TestingConfig, chosen by APP_ENV' });
   }
   if (app && only.has('templates')) {
     const listed = edited.human.filter((h) => /template-audit-allowlist/.test(h.what));
@@ -212,8 +217,10 @@ export function hardeningTests(app: AppShape): string {
   return `"""The protections of the hardening package, proved against this project's app.
 
 The tests themselves live in ${hardeningModule(app).replace(/\./g, '/')}/testing.py (generator-owned, replaced by
-\`hardened-flask update\`); this file only says how to get the app.
+\`hardened-flask update\`); this file only says how to get the app, as production builds it.
 """
+
+import secrets
 
 import pytest
 
@@ -221,7 +228,9 @@ from ${hardeningModule(app)}.testing import *  # noqa: F403
 
 
 @pytest.fixture
-def hardened_app():
+def hardened_app(monkeypatch):
+    monkeypatch.delenv("APP_ENV", raising=False)
+    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
     ${build}
 `;
 }
@@ -236,6 +245,51 @@ production_ready() refuses to start without a real SECRET_KEY, or with DEBUG or 
 """
 
 ${from}`;
+}
+
+export function configModule(): string {
+  return `"""Configuration per environment, chosen by APP_ENV; production when it is unset.
+
+Added by hardened-flask retrofit. The app loads config_for(APP_ENV) right after it is created,
+so its own settings below that line still win. Secrets never go here: SECRET_KEY comes from
+the environment through hardening.init_app().
+"""
+
+
+class Config:
+    DEBUG = False
+    TESTING = False
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+
+
+class TestingConfig(Config):
+    TESTING = True
+
+
+CONFIGS = {
+    "production": ProductionConfig,
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+}
+
+
+def config_for(name: str | None) -> type[Config]:
+    """The class for APP_ENV; unset means production, an unknown name is refused."""
+    key = (name or "production").strip().lower()
+    if key not in CONFIGS:
+        message = f"APP_ENV must be one of {', '.join(CONFIGS)}, not {name!r}"
+        raise ValueError(message)
+    return CONFIGS[key]
+`;
 }
 
 function allowList(findings: Finding[], packageDir: string): string {

@@ -240,9 +240,16 @@ def _load_keys(app: Flask, env: str) -> None:
 
     @app.before_request
     def _refuse_missing_key():
-        if app.config.get("HARDENING_KEY_MISSING") and not app.testing:
+        if not app.config.get("HARDENING_KEY_MISSING") or app.testing:
+            return
+        # The environment may have gained the key since import (a test fixture, a late export).
+        late = read_secret("SECRET_KEY", "secret_key")
+        if late is None:
             message = "SECRET_KEY is not set: set SECRET_KEY, SECRET_KEY_FILE or the systemd credential secret_key."
             raise HardeningError(message)
+        check_strength(late)
+        app.config["SECRET_KEY"] = late
+        app.config["HARDENING_KEY_MISSING"] = False
 
 
 def production_ready(app: Flask) -> Flask:

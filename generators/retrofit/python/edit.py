@@ -93,6 +93,8 @@ def main() -> int:
                 debug_edits(tree, src, edits, changes)
             if app and app["file"] == rel and not app["hardened"]:
                 init_edits(tree, src, app, out["csp"], report_only, edits, changes)
+                if request.get("configSplit") and "debug" in only and app["configFree"]:
+                    config_edits(tree, src, app, edits, changes)
             if any(e[3] for e in edits):
                 ensure_import_os(tree, src, edits, changes)
         out["files"].append(result(rel, text, [e[:3] for e in edits], changes))
@@ -372,6 +374,8 @@ def describe_app(root, rel, var, factory, node, hardened, return_line=None):
         "package": package,
         "packageDir": folder,
         "hardened": hardened,
+        # A config module of our own can go beside the app only where none exists yet.
+        "configFree": not os.path.exists(os.path.join(root, folder, "config.py")),
         "importLine": "from . import hardening" if in_package else "import hardening",
     }
 
@@ -416,6 +420,22 @@ def init_edits(tree, src: Source, app, csp, report_only, edits, changes):
     at = src.after_line(line) if line else 0
     edits.append((at, at, app["importLine"] + "\n", False))
     changes.append(change("import", line + 1, app["importLine"]))
+
+
+def config_edits(tree, src: Source, app, edits, changes):
+    """Load the APP_ENV-selected config class right after the app is created (the user's own
+    settings below it still win), and import config_for from the config module added beside it."""
+    var = app["var"]
+    created = next(n for n in ast.walk(tree) if isinstance(n, ast.Assign) and getattr(n, "lineno", 0) == app["line"])
+    indent = src.indent(created.lineno)
+    at = src.after_line(created.end_lineno)
+    edits.append((at, at, f'{indent}{var}.config.from_object(config_for(os.environ.get("APP_ENV")))\n', True))
+    changes.append(change("debug", created.end_lineno + 1, "configuration chosen by APP_ENV (production when unset)", []))
+    line = import_insertion_line(tree)
+    where = src.after_line(line) if line else 0
+    module = "from .config import config_for" if app["package"] else "from config import config_for"
+    edits.append((where, where, module + "\n", False))
+    changes.append(change("debug", line + 1, module, []))
 
 
 # ------------------------------------------------------------------------------------------
