@@ -219,6 +219,8 @@ export interface RetrofitSummary {
   cspReportOnly: boolean;
   tests: { command: string; before: Counts | null; after: Counts | null; broken: string[] } | null;
   audit: { before: Record<string, string>; after: Record<string, string> | null };
+  /** Gaps (medium or worse) the audit still reports after the change: left for a human. */
+  remaining: { protection: string; rule: string; severity: string; description: string; locations: string[] }[];
   backup: string | null;
   wallTimeMs: number;
 }
@@ -228,6 +230,16 @@ interface Counts {
   failed: number;
   skipped: number;
   exitCode: number;
+}
+
+const SERIOUS = new Set(['critical', 'high', 'medium']);
+
+export function remainingGaps(report: AuditReport): RetrofitSummary['remaining'] {
+  return report.protections.flatMap((p) =>
+    p.missingImplementation
+      .filter((g) => SERIOUS.has(g.severity))
+      .map((g) => ({ protection: p.id, rule: g.rule, severity: g.severity, description: g.description, locations: g.locations.map((l) => `${l.file}:${l.line}`) })),
+  );
 }
 
 const counts = (run: TestRun | null): Counts | null => (run ? { passed: run.passed, failed: run.failed, skipped: run.skipped, exitCode: run.exitCode } : null);
@@ -283,6 +295,7 @@ export async function retrofitCommand(argv: string[], io: RetrofitIO = processIO
     cspReportOnly: plan.blockers.length > 0,
     tests: null,
     audit: { before: statuses(plan.audit), after: null },
+    remaining: [],
     backup: null,
     wallTimeMs: 0,
   };
@@ -385,7 +398,9 @@ export async function retrofitCommand(argv: string[], io: RetrofitIO = processIO
     }
   }
   summary.result = 'applied';
-  summary.audit.after = statuses(await auditProject(root, { env: io.env }));
+  const after = await auditProject(root, { env: io.env });
+  summary.audit.after = statuses(after);
+  summary.remaining = remainingGaps(after);
   return finish(0);
 }
 
@@ -430,6 +445,9 @@ export function renderSummary(summary: RetrofitSummary, plan: Plan): string {
     lines.push(...(mine.length > 0 ? mine : ['  (no change)']));
     const human = name === 'templates' ? summary.human.filter((h) => /allowlist|unescaped/.test(h.what)) : name === 'headers' ? [...summary.human.filter((h) => /integrity/.test(h.what)), ...summary.blockers] : [];
     for (const h of human) lines.push(`  ! ${h.file}:${h.line} ${h.what}`);
+    for (const r of summary.remaining.filter((x) => x.protection === id)) {
+      lines.push(`  ! left (${r.severity}): ${r.description}${r.locations.length ? ` [${r.locations.slice(0, 3).join(', ')}]` : ''}`);
+    }
     if (name === 'headers' && summary.cspReportOnly) lines.push('  ! the CSP is sent report-only until the blockers above are fixed; then drop csp_report_only=True');
     if (name === 'server' && summary.changes.some((c) => c.path === 'Procfile' || /Dockerfile|compose/.test(c.path))) {
       lines.push('  ! gunicorn.conf.py binds to loopback/unix only: a platform that routes to $PORT needs its bind set by a human');

@@ -154,6 +154,17 @@ def init_app(
     policy = dict(CSP_DIRECTIVES)
     for directive, origins in (csp_sources or {}).items():
         policy[directive] = " ".join([policy.get(directive, "'self'"), *origins])
+    report_uri = None
+    if csp_report_only:
+        # Report-only needs somewhere to send reports: they land in the app's log, so the
+        # blockers the retrofit listed can be watched while they are being fixed.
+        report_uri = "/csp-report"
+        app.add_url_rule(
+            report_uri, "hardening_csp_report", _csp_report, methods=["POST"]
+        )
+        exempt["hardening_csp_report"] = (
+            "Browsers send CSP reports without cookies or tokens; the view only logs."
+        )
     talisman = Talisman(
         app,
         force_https=False,  # done by _https_only, which spares test clients and development
@@ -163,6 +174,7 @@ def init_app(
         content_security_policy=policy,
         content_security_policy_nonce_in=["script-src"],
         content_security_policy_report_only=csp_report_only,
+        content_security_policy_report_uri=report_uri,
         frame_options="DENY",
         referrer_policy="strict-origin-when-cross-origin",
         permissions_policy=PERMISSIONS_POLICY,
@@ -176,6 +188,12 @@ def init_app(
         "report_only": csp_report_only,
     }
     return app
+
+
+def _csp_report() -> tuple[str, int]:
+    body = request.get_data(cache=False, as_text=True)[:4096]
+    current_app.logger.warning("Content-Security-Policy report: %s", body)
+    return "", 204
 
 
 def _refuse_debug(app: Flask, env: str) -> None:

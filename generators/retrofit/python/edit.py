@@ -383,12 +383,16 @@ def describe_app(root, rel, var, factory, node, hardened, return_line=None):
 def init_call(var: str, csp, report_only: bool, indent: str) -> str:
     args = [var]
     if csp:
-        items = ", ".join(f"{json.dumps(k)}: [{', '.join(json.dumps(o) for o in v)}]" for k, v in csp.items())
-        args.append(f"csp_sources={{{items}}}")
+        items = [f"{json.dumps(k)}: [{', '.join(json.dumps(o) for o in v)}]" for k, v in csp.items()]
+        flat = f"csp_sources={{{', '.join(items)}}}"
+        if len(indent) + 4 + len(flat) > 99:
+            inner = "".join(f"{indent}        {item},\n" for item in items)
+            flat = f"csp_sources={{\n{inner}{indent}    }}"
+        args.append(flat)
     if report_only:
         args.append("csp_report_only=True")
     one = f"{indent}hardening.init_app({', '.join(args)})\n"
-    if len(one) <= 99:
+    if len(one) <= 99 and "\n" not in one[:-1]:
         return one
     inner = "".join(f"{indent}    {a},\n" for a in args)
     return f"{indent}hardening.init_app(\n{inner}{indent})\n"
