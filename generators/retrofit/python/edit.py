@@ -522,6 +522,19 @@ def scan_template(text: str) -> dict:
     return scan
 
 
+def line_text(text: str, index: int) -> str:
+    start = text.rfind("\n", 0, index) + 1
+    end = text.find("\n", index)
+    return text[start : end if end >= 0 else len(text)]
+
+
+def in_place(text: str, at: int, insert: str) -> list[str]:
+    """The original line an insertion changes: none when it only adds whole new lines."""
+    if insert.startswith("\n") and (at == len(text) or text[at] == "\n"):
+        return []
+    return [line_text(text, at)]
+
+
 def template_edits(text: str, scan, only, ajax: bool):
     edits, changes = [], []
     body = blank_comments(text)
@@ -531,18 +544,19 @@ def template_edits(text: str, scan, only, ajax: bool):
             close = body.lower().find("</form", end)
             inner = body[end : close if close > 0 else len(body)]
             if not re.search(r"csrf_token|hidden_tag\s*\(", inner):
-                edits.append((end, end, token_insert(text, start, end)))
-                changes.append(change("csrf", line, "csrf_token() added to a POST form"))
+                insert = token_insert(text, start, end)
+                edits.append((end, end, insert))
+                changes.append(change("csrf", line, "csrf_token() added to a POST form", in_place(text, end, insert)))
         if name == "script" and "headers" in only and not attrs.get("src") and "nonce" not in attrs:
             if (attrs.get("type") or "").lower() in JS_TYPES:
                 at = start + len("<script")
                 edits.append((at, at, NONCE_ATTR))
-                changes.append(change("headers", line, "nonce added to an inline <script>"))
+                changes.append(change("headers", line, "nonce added to an inline <script>", in_place(text, at, NONCE_ATTR)))
         if name == "head" and "csrf" in only and ajax and "csrf-token" not in body:
             indent = line_indent(text, start) + "  "
             insert = f"\n{indent}{META_TAG}\n{indent}{SHIM_TAG}"
             edits.append((end, end, insert))
-            changes.append(change("csrf", line, "CSRF meta tag and the same-origin fetch/XHR shim added to <head>"))
+            changes.append(change("csrf", line, "CSRF meta tag and the same-origin fetch/XHR shim added to <head>", in_place(text, end, insert)))
     return edits, changes
 
 
