@@ -4,13 +4,14 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Generator from 'yeoman-generator';
-import { ANSWER_KEYS, type Answers, checkPartialAnswers, completeAnswers } from '../lib/answers.js';
+import { type Answers, checkPartialAnswers, completeAnswers } from '../lib/answers.js';
 import { templateContext } from '../lib/context.js';
 import { UsageError } from '../lib/errors.js';
-import { planFiles, type PlannedFile } from '../lib/manifest.js';
+import { planFiles, type PlannedFile, writtenFile } from '../lib/manifest.js';
+import { buildManifest, MANIFEST_PATH, serializeManifest } from '../lib/ownership.js';
 import { formatGenerated } from '../lib/format.js';
-import { templatesRoot } from '../lib/paths.js';
-import { fallbackProjectName, givenAnswers, refuseNonEmptyTarget, STORE_KEY } from '../lib/preflight.js';
+import { packageVersion, templatesRoot } from '../lib/paths.js';
+import { fallbackProjectName, givenAnswers, refuseNonEmptyTarget, storedConfig } from '../lib/preflight.js';
 import { createStagingDir, promoteStagingDir } from '../lib/staging.js';
 import { installProject } from '../lib/install.js';
 import { PROJECT_FILES } from './files.js';
@@ -87,10 +88,12 @@ export default class AppGenerator extends Generator {
       if (file.render) this.fs.copyTpl(from, to, context);
       else this.fs.copy(from, to);
     }
-    // Only the answers are stored; the dev key lives in .env alone.
-    const stored = Object.fromEntries(ANSWER_KEYS.map((key) => [key, answers[key]]));
-    this.fs.writeJSON(this.destinationPath('.yo-rc.json'), { [STORE_KEY]: stored });
+    // Only the answers (and the version that used them) are stored; the dev key lives in .env alone.
+    this.fs.writeJSON(this.destinationPath('.yo-rc.json'), storedConfig(answers, packageVersion()));
     await formatGenerated(this.fs, this.destinationRoot());
+    // The ownership record hashes the bytes as written, so it comes after formatting.
+    const written = this.planned.map((file) => ({ ...writtenFile(file), contents: this.fs.read(this.destinationPath(file.to), { raw: true })! }));
+    this.fs.write(this.destinationPath(MANIFEST_PATH), serializeManifest(buildManifest(packageVersion(), written)));
   }
 
   install(): void {

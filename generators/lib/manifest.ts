@@ -10,7 +10,16 @@ export interface FileRow {
   when?: (answers: Answers) => boolean;
   /** File mode, for files that must not be world-readable (the dev `.env`). */
   mode?: number;
+  /** Who the file belongs to once written: decides what `update` does with it (see ownership.ts). */
+  owner: Owner;
+  /** Holds a fresh secret on every run (the dev `.env`): recorded without a hash, never re-rendered. */
+  secret?: true;
 }
+
+/** `generator`: ours, replaced on update unless the user changed it (then merged). `user`: theirs,
+ * merged on update, never overwritten. `once`: written if absent, then never touched. */
+export type Owner = 'generator' | 'user' | 'once';
+export const OWNERS: readonly Owner[] = ['generator', 'user', 'once'];
 
 /**
  * The default destination of a template: drop `.ejs`, put the package name for `__pkg__` and the
@@ -32,6 +41,8 @@ export interface PlannedFile {
   to: string;
   render: boolean;
   mode?: number;
+  owner: Owner;
+  secret?: true;
 }
 
 /** The files a manifest writes for the given answers, in manifest order. */
@@ -42,6 +53,15 @@ export function planFiles(rows: readonly FileRow[], answers: Answers): PlannedFi
       template: row.template,
       to: row.to ? row.to(answers) : destinationFor(row.template, answers),
       render: row.template.endsWith('.ejs'),
+      owner: row.owner,
       ...(row.mode === undefined ? {} : { mode: row.mode }),
+      ...(row.secret ? { secret: row.secret } : {}),
     }));
 }
+
+/** The part of a planned file the ownership record needs (its bytes are added by the writer). */
+export const writtenFile = (file: PlannedFile): { path: string; owner: Owner; secret?: boolean } => ({
+  path: file.to,
+  owner: file.owner,
+  ...(file.secret ? { secret: true } : {}),
+});

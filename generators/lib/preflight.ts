@@ -2,7 +2,7 @@
 // (fast, one clean line on failure) and the generator runs them again for `yo` users.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { type Answers, checkPartialAnswers, completeAnswers, deriveProjectName } from './answers.js';
+import { ANSWER_KEYS, type Answers, checkPartialAnswers, completeAnswers, deriveProjectName } from './answers.js';
 import { UsageError } from './errors.js';
 import { isEmptyOrMissing } from './staging.js';
 
@@ -28,12 +28,30 @@ export function readAnswersFile(file: string): Partial<Answers> {
   return checkPartialAnswers(readJson(file));
 }
 
+/** The key beside the answers naming the generator version that stored them (not an answer). */
+export const VERSION_KEY = 'version';
+
+/** What `.yo-rc.json` holds: the answers (never a secret) and the version that wrote them. */
+export function storedConfig(answers: Answers, version: string): Record<string, Record<string, unknown>> {
+  return { [STORE_KEY]: { ...Object.fromEntries(ANSWER_KEYS.map((key) => [key, answers[key]])), [VERSION_KEY]: version } };
+}
+
+/** The stored answers and version of `<target>/.yo-rc.json` (version undefined before 0.2.0). */
+export function readStoredConfig(target: string): { answers: Partial<Answers>; version?: string } {
+  const file = join(target, '.yo-rc.json');
+  if (!existsSync(file)) return { answers: {} };
+  const stored = (readJson(file) as Record<string, unknown>)[STORE_KEY];
+  if (stored === undefined) return { answers: {} };
+  if (stored === null || typeof stored !== 'object' || Array.isArray(stored)) {
+    throw new UsageError(`${file}: "${STORE_KEY}" must be an object of answers`);
+  }
+  const { [VERSION_KEY]: version, ...answers } = stored as Record<string, unknown>;
+  return { answers: checkPartialAnswers(answers), ...(typeof version === 'string' ? { version } : {}) };
+}
+
 /** Answers stored by an earlier run in `<target>/.yo-rc.json`, so a re-run asks nothing. */
 export function readStoredAnswers(target: string): Partial<Answers> {
-  const file = join(target, '.yo-rc.json');
-  if (!existsSync(file)) return {};
-  const stored = (readJson(file) as Record<string, unknown>)[STORE_KEY];
-  return stored === undefined ? {} : checkPartialAnswers(stored);
+  return readStoredConfig(target).answers;
 }
 
 /** Stored answers, overridden by the answers file: what the user has already said. */

@@ -217,7 +217,8 @@ export interface RetrofitSummary {
   blockers: { file: string; line: number; what: string }[];
   untouched: { file: string; line: number; what: string }[];
   cspReportOnly: boolean;
-  tests: { command: string; before: Counts | null; after: Counts | null; broken: string[] } | null;
+  /** broken: passed before, not after (rolled back); failingAdded: tests the retrofit added that fail. */
+  tests: { command: string; before: Counts | null; after: Counts | null; broken: string[]; failingAdded: string[] } | null;
   audit: { before: Record<string, string>; after: Record<string, string> | null };
   /** Gaps (medium or worse) the audit still reports after the change: left for a human. */
   remaining: { protection: string; rule: string; severity: string; description: string; locations: string[] }[];
@@ -332,7 +333,7 @@ export async function retrofitCommand(argv: string[], io: RetrofitIO = processIO
   let before: TestRun | null = null;
   if (!args.noTests) {
     before = await runTests(root, python, args.testCmd, io.env);
-    summary.tests = { command: before.command, before: counts(before), after: null, broken: [] };
+    summary.tests = { command: before.command, before: counts(before), after: null, broken: [], failingAdded: [] };
   }
 
   // Snapshot for the rollback (always) and the --allow-dirty backup (on disk, kept).
@@ -389,7 +390,8 @@ export async function retrofitCommand(argv: string[], io: RetrofitIO = processIO
   if (before) {
     const after = await runTests(root, python, args.testCmd, io.env);
     const broken = regressions(before, after);
-    summary.tests = { command: after.command, before: counts(before), after: counts(after), broken };
+    const failingAdded = [...after.outcomes].filter(([id, o]) => o === 'failed' && !before.outcomes.has(id)).map(([id]) => id);
+    summary.tests = { command: after.command, before: counts(before), after: counts(after), broken, failingAdded };
     if (broken.length > 0) {
       restore();
       summary.result = 'rolled-back';
@@ -460,6 +462,7 @@ export function renderSummary(summary: RetrofitSummary, plan: Plan): string {
     const t = summary.tests;
     const f = (c: Counts | null) => (c ? `${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped` : 'not run');
     lines.push(`\ntests (${t.command}): before ${f(t.before)}; after ${f(t.after)}${t.broken.length ? `; broken: ${t.broken.join(', ')}` : ''}`);
+    for (const id of t.failingAdded) lines.push(`  ! added protection test fails (for a human): ${id}`);
   }
   if (summary.backup) lines.push(`backup of the changed files: ${summary.backup}`);
   void plan;

@@ -1,222 +1,180 @@
-"""The protection tests, run by the project through ``tests/test_hardening.py``.
+"""The protection tests, as one pytest module a project runs through a short file of its own.
 
-That file provides a ``hardened_app`` fixture (the project's app, built the way it builds it)
-and star-imports this module. Every test here leaves the app as it found it, so the project's
-own tests are not affected by the order pytest runs them in.
+``tests/test_hardening.py`` (the project's, and all it needs)::
+
+    import pytest
+
+    from mypackage.hardening.testing import *  # noqa: F403 - the protection tests and fixtures
+
+
+    @pytest.fixture
+    def hardening_app():
+        return create_app()  # or the module-level `app`: the app as the project builds it
+
+The tests live in ``hardening/tests/`` (one module per protection) and are gathered here, with the
+fixtures they share. Each test turns every protection on for the app it gets
+(testing mode off, ``HARDENING_RELAX_IN_TESTS = False``, https to the first trusted host), and puts
+back what it changed, so an app built once at module level is left as it was found. Tests of the
+machinery itself (key sources and rotation, debug refusal, error pages) build throwaway apps
+with ``build``.
+
+Optional fixtures a project may override: ``hardening_wsgi`` (the file gunicorn serves,
+``wsgi.py``) and ``project_root`` (pytest's rootdir).
 """
 
-import os
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+import importlib
+import inspect
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from flask import Flask
-from flask_wtf.csrf import CSRFError
-from jinja2 import nodes
+from flask import Flask, session
+from flask.testing import FlaskClient
+from flask_wtf.csrf import generate_csrf
 
-from . import CSP_DIRECTIVES, HardeningError, check_strength, csrf, init_app
+# Before the proofs are imported, so a failing assert there says what it compared.
+pytest.register_assert_rewrite(f"{__package__}.tests")
 
-UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-HTTPS = "https://localhost"
+from . import init_app  # noqa: E402 - after the rewrite hook, like the proofs
 
-
-@contextmanager
-def _config(app: Flask, **values: object) -> Iterator[Flask]:
-    saved = {key: app.config.get(key, _MISSING) for key in values}
-    app.config.update(values)
-    try:
-        yield app
-    finally:
-        for key, value in saved.items():
-            if value is _MISSING:
-                app.config.pop(key, None)
-            else:
-                app.config[key] = value
-
-
-_MISSING = object()
-
-
-def _url(rule) -> str:
-    values = {
-        name: ("1" if "int" in type(rule._converters[name]).__name__.lower() else "x")
-        for name in rule.arguments
-    }
-    return rule.build(values, append_unknown=False)[1]
-
-
-def _state_changing(app: Flask):
-    exempt = app.config.get("HARDENING_CSRF_EXEMPT", {})
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static" or rule.endpoint in exempt:
-            continue
-        for method in sorted(set(rule.methods or ()) & set(UNSAFE_METHODS)):
-            yield rule, method
-
-
-def test_hardening_init_app_installed(hardened_app):
-    assert "hardening" in hardened_app.extensions, (
-        "hardening.init_app(app) is not called"
-    )
-    assert "csrf" in hardened_app.extensions
-
-
-def test_hardening_csrf_sweep(hardened_app):
-    """Every state-changing route refuses a request without a token, for a CSRF reason."""
-    checked = 0
-    with _config(
-        hardened_app, TESTING=True, HARDENING_CSRF_IN_TESTS=True, WTF_CSRF_ENABLED=True
-    ):
-        client = hardened_app.test_client()
-        for rule, method in _state_changing(hardened_app):
-            url = _url(rule)
-            response = client.open(
-                url, method=method, base_url=HTTPS, data={"probe": "1"}
-            )
-            assert response.status_code == 400, (
-                f"{method} {url} answered {response.status_code} without a CSRF token"
-            )
-            with (
-                hardened_app.test_request_context(url, method=method, base_url=HTTPS),
-                pytest.raises(CSRFError),
-            ):
-                csrf.protect()
-            checked += 1
-    if checked == 0:
-        pytest.skip("the app has no state-changing routes")
-
-
-def _first_page(app: Flask) -> str | None:
-    for rule in app.url_map.iter_rules():
-        if (
-            "GET" in (rule.methods or ())
-            and not rule.arguments
-            and rule.endpoint != "static"
-        ):
-            return rule.rule
-    return None
-
-
-def test_hardening_headers(hardened_app):
-    page = _first_page(hardened_app)
-    if page is None:
-        pytest.skip("the app has no page without URL arguments")
-    response = hardened_app.test_client().get(page, base_url=HTTPS)
-    headers = response.headers
-    report_only = hardened_app.extensions["hardening"]["report_only"]
-    csp = headers.get(
-        "Content-Security-Policy-Report-Only"
-        if report_only
-        else "Content-Security-Policy",
-        "",
-    )
-    for directive in CSP_DIRECTIVES:
-        assert directive in csp, f"CSP lacks {directive}: {csp!r}"
-    assert re.search(r"script-src 'self'[^;]* 'nonce-", csp), csp
-    assert headers.get("Strict-Transport-Security", "").startswith("max-age=")
-    assert headers.get("X-Frame-Options") == "DENY"
-    assert headers.get("X-Content-Type-Options") == "nosniff"
-    assert headers.get("Referrer-Policy") == "strict-origin-when-cross-origin"
-    assert headers.get("Cross-Origin-Opener-Policy") == "same-origin"
-    assert headers.get("Cross-Origin-Resource-Policy") == "same-origin"
-
-
-def test_hardening_debug_refused_outside_development(monkeypatch):
-    monkeypatch.setenv("FLASK_DEBUG", "1")
-    monkeypatch.delenv("APP_ENV", raising=False)
-    with pytest.raises(HardeningError, match="Debug"):
-        init_app(Flask("probe"))
-    monkeypatch.setenv("APP_ENV", "development")
-    init_app(Flask("probe"))
-
-
-def test_hardening_debug_off_in_app(hardened_app):
-    if os.environ.get("APP_ENV") != "development":
-        assert not hardened_app.debug
-
-
-@pytest.mark.parametrize(
-    "key", ["dev", "changeme-changeme-changeme-changeme", "ab" * 40]
+APP_VARIABLES = (
+    "APP_ENV",
+    "FLASK_DEBUG",
+    "SECRET_KEY",
+    "SECRET_KEY_FILE",
+    "SECRET_KEY_FALLBACKS",
+    "SECRET_KEY_FALLBACKS_FILE",
+    "CREDENTIALS_DIRECTORY",
 )
-def test_hardening_weak_keys_refused(key):
-    with pytest.raises(HardeningError):
-        check_strength(key)
+
+PROOFS = (
+    "config_split",
+    "secret_keys",
+    "secrets_in_git",
+    "csrf",
+    "template_safety",
+    "headers",
+    "error_pages",
+    "checks",
+    "deploy_files",
+    "security_cli",
+)
 
 
-def test_hardening_production_key_from_environment(monkeypatch):
-    monkeypatch.delenv("APP_ENV", raising=False)
-    monkeypatch.setenv("SECRET_KEY", os.urandom(32).hex())
-    monkeypatch.setenv("SECRET_KEY_FALLBACKS", os.urandom(32).hex())
-    app = init_app(Flask("probe"))
-    assert app.config["SECRET_KEY"] == os.environ["SECRET_KEY"]
-    assert app.config["SECRET_KEY_FALLBACKS"] == [os.environ["SECRET_KEY_FALLBACKS"]]
-    monkeypatch.setenv("SECRET_KEY", "dev")
-    with pytest.raises(HardeningError):
-        init_app(Flask("probe"))
+class HttpsClient(FlaskClient):
+    """Sends requests over https to the app's trusted host, as they arrive through nginx."""
+
+    def open(self, *args, **kwargs):
+        if args and isinstance(args[0], str):
+            kwargs.setdefault("base_url", base_url(self.application))
+        return super().open(*args, **kwargs)
 
 
-def _allow_list(app: Flask) -> dict[tuple[str, str], str]:
-    path = Path(app.root_path) / "template-audit-allowlist.toml"
-    if not path.is_file():
-        return {}
-    try:
-        import tomllib  # Python 3.11+; older projects have no allow-list support
-    except ImportError:
-        pytest.skip("template-audit-allowlist.toml needs Python 3.11+ (tomllib)")
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return {
-        (entry["template"], entry["rule"]): entry.get("reason", "")
-        for entry in data.get("allow", [])
-    }
+def base_url(app: Flask) -> str:
+    hosts = app.config.get("TRUSTED_HOSTS") or ["localhost"]
+    return f"https://{str(hosts[0]).lstrip('.')}"
 
 
-def template_findings(app: Flask) -> list[tuple[str, int, str]]:
-    """(template, line, rule) for each |safe, Markup and autoescape-off in the app's templates."""
-    found = []
-    env = app.jinja_env
-    for name in env.list_templates():
-        if not name.endswith((".html", ".htm", ".xml", ".jinja", ".j2", ".jinja2")):
-            continue
-        source = env.loader.get_source(env, name)[0]
-        tree = env.parse(source)
-        for node in tree.find_all(
-            (nodes.Filter, nodes.Call, nodes.EvalContextModifier, nodes.FilterBlock)
-        ):
-            safe = node.filter if isinstance(node, nodes.FilterBlock) else node
-            if isinstance(safe, nodes.Filter) and safe.name == "safe":
-                found.append((name, node.lineno, "safe-filter"))
-            elif (
-                isinstance(node, nodes.Call)
-                and isinstance(node.node, nodes.Name)
-                and node.node.name == "Markup"
-            ):
-                found.append((name, node.lineno, "markup"))
-            elif isinstance(node, nodes.EvalContextModifier):
-                for option in node.options:
-                    if option.key == "autoescape" and not (
-                        isinstance(option.value, nodes.Const) and option.value.value
-                    ):
-                        found.append((name, node.lineno, "autoescape-off"))
-    return found
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    """No test sees the developer's shell (or a .env the flask command loaded)."""
+    for name in APP_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
 
 
-def test_hardening_template_audit(hardened_app):
-    """Unlisted |safe / Markup / autoescape false fail; listed ones without a reason await review."""
-    allowed = _allow_list(hardened_app)
-    unlisted, pending = [], []
-    for template, line, rule in template_findings(hardened_app):
-        reason = allowed.get((template, rule))
-        if reason is None:
-            unlisted.append(f"{template}:{line} {rule}")
-        elif not reason.strip():
-            pending.append(f"{template}:{line} {rule}")
-    assert not unlisted, (
-        "unescaped output not in template-audit-allowlist.toml: " + ", ".join(unlisted)
+@pytest.fixture
+def hardening_app():
+    pytest.fail(
+        "tests/test_hardening.py must define a `hardening_app` fixture returning the app "
+        "(see the docstring of hardening/testing.py)"
     )
-    if pending:
-        pytest.skip(
-            "awaiting a reviewer's reason in template-audit-allowlist.toml: "
-            + ", ".join(pending)
-        )
+
+
+@pytest.fixture
+def production_app(hardening_app, monkeypatch):
+    """The project's app with every protection on, reached over https.
+
+    Its own tests may have switched testing mode on (it is put back after each test).
+    """
+    monkeypatch.setitem(hardening_app.config, "TESTING", False)
+    monkeypatch.setitem(hardening_app.config, "HARDENING_RELAX_IN_TESTS", False)
+    monkeypatch.setattr(hardening_app, "test_client_class", HttpsClient)
+    return hardening_app
+
+
+@pytest.fixture
+def production_client(production_app):
+    return production_app.test_client()
+
+
+@pytest.fixture
+def csrf_headers():
+    """Returns a function giving a client a valid CSRF token header and a same-origin Referer."""
+
+    def headers_for(client: FlaskClient) -> dict[str, str]:
+        app = client.application
+        field = app.config["WTF_CSRF_FIELD_NAME"]
+        with app.test_request_context(base_url=base_url(app)):
+            token = generate_csrf()
+            raw = session[field]
+        with client.session_transaction(base_url=base_url(app)) as stored:
+            stored[field] = raw
+        return {"X-CSRFToken": token, "Referer": base_url(app) + "/"}
+
+    return headers_for
+
+
+@pytest.fixture
+def build() -> Callable[[str], Flask]:
+    """Builds a throwaway app as a project does (``init_app`` last) for environment ``name``."""
+
+    def make(name: str = "production") -> Flask:
+        app = Flask(__name__)
+        app.config["APP_ENV"] = name
+        init_app(app)
+        app.test_client_class = HttpsClient
+        return app
+
+    return make
+
+
+@pytest.fixture
+def project_root(request) -> Path:
+    return Path(request.config.rootpath)
+
+
+@pytest.fixture
+def hardening_wsgi() -> str:
+    return "wsgi.py"
+
+
+def _gather() -> dict[str, object]:
+    """The tests and fixtures of every proof module; two with one name would hide one."""
+    gathered: dict[str, object] = {}
+    origin: dict[str, str] = {}
+    for name in PROOFS:
+        module = importlib.import_module(f".tests.{name}", __package__)
+        for attr, value in vars(module).items():
+            if not (attr.startswith("test_") or _is_fixture(value)) or value is globals().get(attr):
+                continue
+            if attr in gathered and gathered[attr] is not value:
+                message = f"{attr} is defined in tests/{origin[attr]}.py and tests/{name}.py"
+                raise RuntimeError(message)
+            gathered[attr], origin[attr] = value, name
+    return gathered
+
+
+def _is_fixture(value: object) -> bool:
+    # pytest >= 8.4 wraps fixtures in FixtureFunctionDefinition; older ones mark the function.
+    # (Checked on functions only: hasattr on one of Flask's request proxies would raise.)
+    if type(value).__name__ == "FixtureFunctionDefinition":
+        return True
+    return inspect.isfunction(value) and hasattr(value, "_pytestfixturefunction")
+
+
+globals().update(_gather())
+__all__ = [  # what `from ....testing import *` brings into tests/test_hardening.py
+    name
+    for name, value in sorted(globals().items())
+    if name.startswith("test_") or (_is_fixture(value) and not name.startswith("_"))
+]

@@ -50,6 +50,10 @@ describe.each(VARIANTS)('a fresh generation (%s)', (_label, answers) => {
       headers: 'implemented',
     });
     expect(report.summary).toEqual({ implemented: 6, partial: 0, missing: 0, total: 6 });
+    // The protections the app gets from hardening.init_app are found in the package itself.
+    const inHardening = (id: ProtectionId) =>
+      report.protections.find((p) => p.id === id)!.currentlyImplemented.some((c) => c.evidence.some((e) => e.file.startsWith('src/fresh_service/hardening/')));
+    expect((['debug', 'secret-key', 'csrf', 'templating', 'headers'] as const).filter((id) => !inHardening(id))).toEqual([]);
     expect(report.analysis.errors).toEqual([]);
     expect(result.exitCode).toBe(0);
     expect(treeChecksums(project)).toEqual(before);
@@ -84,7 +88,7 @@ const MUTATIONS: { name: string; protection: ProtectionId; edit: (dir: string, p
   {
     name: 'CSRF never bound',
     protection: 'csrf',
-    edit: (dir, pkg) => replaceIn(join(dir, 'src', pkg, 'security.py'), /^\s*csrf\.init_app\(app\)\s*$/m, ''),
+    edit: (dir, pkg) => replaceIn(join(dir, 'src', pkg, 'hardening', 'security.py'), /^\s*csrf\.init_app\(app\)\s*$/m, ''),
   },
   {
     name: '|safe in a template',
@@ -94,7 +98,7 @@ const MUTATIONS: { name: string; protection: ProtectionId; edit: (dir: string, p
   {
     name: "'unsafe-inline' scripts",
     protection: 'headers',
-    edit: (dir, pkg) => replaceIn(join(dir, 'src', pkg, 'security.py'), `"script-src": "'self'"`, `"script-src": "'self' 'unsafe-inline'"`),
+    edit: (dir, pkg) => replaceIn(join(dir, 'src', pkg, 'hardening', 'security.py'), `"script-src": "'self'"`, `"script-src": "'self' 'unsafe-inline'"`),
   },
 ];
 

@@ -58,13 +58,13 @@ const MUTATIONS: Mutation[] = [
   },
   {
     name: 'CSRFProtect removed',
-    apply: (dir) => edit(dir, pkg('security.py'), '    csrf.init_app(app)\n', ''),
+    apply: (dir) => edit(dir, pkg('hardening/security.py'), '    csrf.init_app(app)\n', ''),
     names: /^✗ CSRF protection: CSRFProtect is not installed/m,
   },
   {
     name: 'a view csrf.exempt-ed outside the allow-list',
     apply: (dir) => {
-      edit(dir, pkg('views.py'), 'from flask.typing import ResponseReturnValue\n', 'from flask.typing import ResponseReturnValue\n\nfrom .security import csrf\n');
+      edit(dir, pkg('views.py'), 'from flask.typing import ResponseReturnValue\n', 'from flask.typing import ResponseReturnValue\n\nfrom .hardening import csrf\n');
       edit(dir, pkg('views.py'), '@bp.post("/")\ndef greet(', '@bp.post("/")\n@csrf.exempt\ndef greet(');
     },
     names: /^✗ CSRF exemptions: mutant\.views\.greet is exempt but not in CSRF_EXEMPT/m,
@@ -72,14 +72,14 @@ const MUTATIONS: Mutation[] = [
   {
     name: 'Talisman removed',
     apply: (dir) => {
-      edit(dir, pkg('security.py'), /\n {4}talisman = Talisman\([\s\S]*?\n {4}\)\n {4}app\.extensions\["talisman"\] = talisman\n/, '\n');
-      edit(dir, pkg('security.py'), 'from flask_talisman import Talisman\n', '');
+      edit(dir, pkg('hardening/security.py'), /\n {4}talisman = Talisman\([\s\S]*?\n {4}\)\n {4}app\.extensions\["talisman"\] = talisman\n/, '\n');
+      edit(dir, pkg('hardening/security.py'), 'from flask_talisman import Talisman\n', '');
     },
     names: /^✗ security headers \(Talisman\): Flask-Talisman is not active/m,
   },
   {
     name: "'unsafe-inline' added to the CSP",
-    apply: (dir) => edit(dir, pkg('security.py'), `"style-src": "'self'",`, `"style-src": "'self' 'unsafe-inline'",`),
+    apply: (dir) => edit(dir, pkg('hardening/security.py'), `"style-src": "'self'",`, `"style-src": "'self' 'unsafe-inline'",`),
     names: /^✗ content security policy: the policy allows 'unsafe-inline'/m,
   },
   {

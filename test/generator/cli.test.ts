@@ -119,7 +119,7 @@ describe('hardened-flask', () => {
   });
 
   it('leaves no partial tree when interrupted with Ctrl-C at any moment', async () => {
-    const expected = planFiles(PROJECT_FILES, defaultAnswers('interrupted')).length + 1; // + .yo-rc.json
+    const expected = planFiles(PROJECT_FILES, defaultAnswers('interrupted')).length + 2; // + .yo-rc.json and the ownership record
     const countFiles = (dir: string): number =>
       readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? countFiles(join(dir, e.name)) : 1), 0);
     for (const delayMs of [150, 600, 900, 1200, 1500]) {

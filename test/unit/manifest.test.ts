@@ -30,7 +30,8 @@ describe('the project manifest', () => {
   it('names every template once, and every row has a template', () => {
     const rows = PROJECT_FILES.map((row) => row.template).sort();
     expect(new Set(rows).size).toBe(rows.length);
-    expect(rows).toEqual(listTemplates().sort());
+    // templates/hardening/ rows are checked against that folder in test/generator/hardening.test.ts.
+    expect(rows.filter((row) => !row.startsWith('../hardening/'))).toEqual(listTemplates().sort());
   });
 
   it('plans distinct destinations for every combination of branching answers', () => {

@@ -30,7 +30,7 @@ ENV_KEY = 'os.environ.get("SECRET_KEY")'
 TOKEN_INPUT = '<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">'
 NONCE_ATTR = ' nonce="{{ csp_nonce() }}"'
 META_TAG = '<meta name="csrf-token" content="{{ csrf_token() }}">'
-SHIM_TAG = "<script src=\"{{ url_for('static', filename='hardening-csrf.js') }}\"></script>"
+SHIM_TAG = "<script src=\"{{ url_for('static', filename='hardening-csrf.js') }}\" nonce=\"{{ csp_nonce() }}\"></script>"
 # Stylesheets from these hosts load fonts from the second one.
 FONT_HOSTS = {"https://fonts.googleapis.com": "https://fonts.gstatic.com"}
 JS_TYPES = {"", "text/javascript", "application/javascript", "module"}
@@ -381,21 +381,19 @@ def describe_app(root, rel, var, factory, node, hardened, return_line=None):
 
 
 def init_call(var: str, csp, report_only: bool, indent: str) -> str:
-    args = [var]
+    """The one init_app call, after the config hardening reads for what this project loads."""
+    lines = []
     if csp:
         items = [f"{json.dumps(k)}: [{', '.join(json.dumps(o) for o in v)}]" for k, v in csp.items()]
-        flat = f"csp_sources={{{', '.join(items)}}}"
-        if len(indent) + 4 + len(flat) > 99:
-            inner = "".join(f"{indent}        {item},\n" for item in items)
-            flat = f"csp_sources={{\n{inner}{indent}    }}"
-        args.append(flat)
+        flat = f'{indent}{var}.config["CSP_EXTRA_SOURCES"] = {{{", ".join(items)}}}\n'
+        if len(flat) > 100:
+            inner = "".join(f"{indent}    {item},\n" for item in items)
+            flat = f'{indent}{var}.config["CSP_EXTRA_SOURCES"] = {{\n{inner}{indent}}}\n'
+        lines.append(flat)
     if report_only:
-        args.append("csp_report_only=True")
-    one = f"{indent}hardening.init_app({', '.join(args)})\n"
-    if len(one) <= 99 and "\n" not in one[:-1]:
-        return one
-    inner = "".join(f"{indent}    {a},\n" for a in args)
-    return f"{indent}hardening.init_app(\n{inner}{indent})\n"
+        lines.append(f'{indent}{var}.config["CSP_REPORT_ONLY"] = True  # until the blockers in the retrofit summary are fixed\n')
+    lines.append(f"{indent}hardening.init_app({var})\n")
+    return "".join(lines)
 
 
 def init_edits(tree, src: Source, app, csp, report_only, edits, changes):
@@ -547,11 +545,14 @@ def template_edits(text: str, scan, only, ajax: bool):
                 insert = token_insert(text, start, end)
                 edits.append((end, end, insert))
                 changes.append(change("csrf", line, "csrf_token() added to a POST form", in_place(text, end, insert)))
-        if name == "script" and "headers" in only and not attrs.get("src") and "nonce" not in attrs:
+        if name == "script" and "headers" in only and "nonce" not in attrs:
+            # Inline scripts need the nonce to run; scripts with src= get it too, so a page
+            # stays valid if the policy later moves to 'strict-dynamic'.
             if (attrs.get("type") or "").lower() in JS_TYPES:
                 at = start + len("<script")
+                kind = "an external" if attrs.get("src") else "an inline"
                 edits.append((at, at, NONCE_ATTR))
-                changes.append(change("headers", line, "nonce added to an inline <script>", in_place(text, at, NONCE_ATTR)))
+                changes.append(change("headers", line, f"nonce added to {kind} <script>", in_place(text, at, NONCE_ATTR)))
         if name == "head" and "csrf" in only and ajax and "csrf-token" not in body:
             indent = line_indent(text, start) + "  "
             insert = f"\n{indent}{META_TAG}\n{indent}{SHIM_TAG}"

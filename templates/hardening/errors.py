@@ -4,7 +4,7 @@ The exception (and its description, which may carry internals) goes to the log o
 client gets one of the fixed messages below.
 """
 
-from flask import Flask, jsonify, render_template, request
+from flask import Blueprint, Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, SecurityError
@@ -21,9 +21,12 @@ MESSAGES = {
 }
 CSRF_MESSAGE = "The form expired or was not sent from this site. Reload the page and try again."
 FALLBACK_MESSAGE = "The request could not be completed."
+# The app's own error.html when it has one; else the plain page that ships with this package.
+ERROR_TEMPLATES = ["error.html", "hardening/error.html"]
 
 
 def init_errors(app: Flask) -> None:
+    app.register_blueprint(Blueprint("hardening", __name__, template_folder="templates"))
     # Unhandled exceptions reach this handler as InternalServerError, a subclass.
     app.register_error_handler(HTTPException, handle_http_error)
 
@@ -41,7 +44,7 @@ def handle_http_error(error: HTTPException) -> ResponseReturnValue:
         # A Host outside TRUSTED_HOSTS is refused before routing, so url_for cannot work.
         headers["Content-Type"] = "text/plain; charset=utf-8"
         return f"{code} {title}\n{message}\n", code, headers
-    page = render_template("error.html", code=code, title=title, message=message)
+    page = render_template(ERROR_TEMPLATES, code=code, title=title, message=message)
     return page, code, headers
 
 

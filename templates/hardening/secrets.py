@@ -48,14 +48,17 @@ class SecretKeys:
     fallbacks: tuple[str, ...] = ()
 
 
-def load_secret_keys(environ: Mapping[str, str], policy: str) -> SecretKeys:
+def load_secret_keys(
+    environ: Mapping[str, str], policy: str, configured: str | None = None
+) -> SecretKeys:
     """Read the current key and the fallbacks, and apply the environment's policy.
 
-    ``policy`` comes from the config class: "strong" (production) refuses missing, short or
+    ``policy`` comes from the environment: "strong" (production) refuses missing, short or
     placeholder keys; "present" (development) only needs a key; "ephemeral" (testing) makes
-    a random one when none is set.
+    a random one when none is set. ``configured``, a key the app set itself, is used when the
+    environment gives none, under the same policy.
     """
-    current = _read_one(environ, "SECRET_KEY", "secret_key")
+    current = _read_one(environ, "SECRET_KEY", "secret_key") or configured or None
     fallbacks = tuple(_split(_read_one(environ, "SECRET_KEY_FALLBACKS", "secret_key_fallbacks")))
 
     if current is None:

@@ -1,4 +1,10 @@
-"""Errors get generic pages: no traceback or exception text ever reaches the client."""
+"""Errors get generic pages: no traceback or exception text ever reaches the client.
+
+The failing routes are added to a throwaway app built like the project's (init_app last), since
+an app that has served a request takes no new routes; the last tests ask the project's own app.
+"""
+
+import secrets
 
 import pytest
 from flask import abort
@@ -7,16 +13,28 @@ DETAIL = "connection to db-primary.internal:5432 failed for user admin"
 
 
 @pytest.fixture
-def failing_client(production_app):
-    @production_app.get("/boom")
+def failing_app(build, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
+    app = build("production")
+
+    @app.get("/boom")
     def boom():
         raise RuntimeError(DETAIL)
 
-    @production_app.get("/refuse/<int:code>")
+    @app.get("/refuse/<int:code>")
     def refuse(code):
         abort(code, description=DETAIL)
 
-    return production_app.test_client()
+    @app.route("/form", methods=["GET", "POST"])
+    def form():
+        return "form"
+
+    return app
+
+
+@pytest.fixture
+def failing_client(failing_app):
+    return failing_app.test_client()
 
 
 def test_unhandled_exception_shows_a_generic_page(failing_client):
@@ -51,20 +69,24 @@ def test_not_found(production_client):
     assert "There is nothing at this address." in response.get_data(as_text=True)
 
 
-def test_method_not_allowed_keeps_the_allow_header(production_client):
-    response = production_client.delete("/")
+def test_method_not_allowed_keeps_the_allow_header(failing_client):
+    response = failing_client.delete("/form")
     assert response.status_code == 405
     assert {"GET", "POST"} <= {m.strip() for m in response.headers["Allow"].split(",")}
 
 
-def test_body_over_the_limit_is_refused(production_client):
-    limit = production_client.application.config["MAX_CONTENT_LENGTH"]
-    response = production_client.post("/", data={"name": "x" * (limit + 1)})
+def test_body_over_the_limit_is_refused(failing_client):
+    limit = failing_client.application.config["MAX_CONTENT_LENGTH"]
+    response = failing_client.post("/form", data={"name": "x" * (limit + 1)})
     assert response.status_code == 413
 
 
-def test_csrf_failure_page_explains_without_internals(production_client):
-    response = production_client.post("/", data={"name": "Ada"})
+def test_the_project_limits_request_bodies(production_app):
+    assert isinstance(production_app.config["MAX_CONTENT_LENGTH"], int)
+
+
+def test_csrf_failure_page_explains_without_internals(failing_client):
+    response = failing_client.post("/form", data={"name": "Ada"})
     body = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Reload the page" in body

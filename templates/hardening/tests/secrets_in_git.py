@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from <%= packageName %>.secret_scan import looks_like_secret, scan_repository, scan_text
+from ..secret_scan import looks_like_secret, scan_repository, scan_text
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 

@@ -36,14 +36,20 @@ def gen_secret() -> None:
 
 @security_cli.command("check")
 @PROJECT_OPTION
+@click.option(
+    "--wsgi",
+    default="wsgi.py",
+    show_default=True,
+    help="The file gunicorn serves, relative to --project; it defines `app`.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-def check(project_dir: Path, *, as_json: bool) -> None:
+def check(project_dir: Path, wsgi: str, *, as_json: bool) -> None:
     """Check the production build (as wsgi.py makes it) and the deploy files.
 
     One line per check, ✓ or ✗ with the fix; exit 1 if any protection is off. The build needs
     a secret key: in CI, pass a throwaway one (SECRET_KEY="$(flask security gen-secret)").
     """
-    results = check_project(project_dir)
+    results = check_project(project_dir, wsgi)
     failed = [result for result in results if not result.ok]
     if as_json:
         payload = {"ok": not failed, "checks": [result.as_dict() for result in results]}

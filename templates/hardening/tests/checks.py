@@ -7,13 +7,12 @@ switches one off and expects the check that guards it, by name, to fail.
 import ast
 import json
 import secrets
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from flask import Flask
 
-from <%= packageName %>.checks import (
+from ..checks import (
     check_body_limits,
     check_csp,
     check_csrf,
@@ -31,10 +30,9 @@ from <%= packageName %>.checks import (
     markup_call_lines,
     run_checks,
 )
-from <%= packageName %>.cli import security_cli
-from <%= packageName %>.security import csrf
-
-PROJECT = Path(__file__).resolve().parents[1]
+from ..cli import security_cli
+from ..security import csrf
+from .csrf import first_unsafe_url
 
 
 def failed(results):
@@ -43,12 +41,14 @@ def failed(results):
 
 @pytest.fixture
 def throwaway_key(monkeypatch):
+    # What gunicorn gets in production: a key, and no say in the environment.
     monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
+    monkeypatch.setenv("APP_ENV", "production")
 
 
 @pytest.mark.usefixtures("throwaway_key")
-def test_the_project_passes_every_check():
-    results = check_project(PROJECT)
+def test_the_project_passes_every_check(project_root, hardening_wsgi):
+    results = check_project(project_root, hardening_wsgi)
     assert [result.line() for result in results if not result.ok] == []
     assert {
         "debug off",
@@ -69,8 +69,9 @@ def test_the_project_passes_every_check():
     } <= {result.name for result in results}
 
 
-def test_a_build_that_fails_is_reported_with_its_reason():
-    results = check_project(PROJECT)  # no SECRET_KEY: production refuses to start
+def test_a_build_that_fails_is_reported_with_its_reason(project_root, hardening_wsgi, monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    results = check_project(project_root, hardening_wsgi)  # no SECRET_KEY: production refuses
     assert failed(results) == ["secret key"]
     assert "SECRET_KEY is not set" in results[0].detail
     assert "flask security gen-secret" in results[0].fix
@@ -80,27 +81,29 @@ def test_the_production_app_passes_every_app_check(production_app):
     assert [result.line() for result in run_checks(production_app) if not result.ok] == []
 
 
-def test_debug_on_fails(production_app):
-    production_app.config["DEBUG"] = True
+def test_debug_on_fails(production_app, monkeypatch):
+    monkeypatch.setitem(production_app.config, "DEBUG", True)
     result = check_debug(production_app)
     assert not result.ok
     assert "ProductionConfig" in result.fix
 
 
-def test_a_placeholder_key_fails(production_app):
-    production_app.config["SECRET_KEY"] = "replace-me-with-flask-security-gen-secret"
+def test_a_placeholder_key_fails(production_app, monkeypatch):
+    monkeypatch.setitem(
+        production_app.config, "SECRET_KEY", "replace-me-with-flask-security-gen-secret"
+    )
     assert "placeholder" in check_secret_key(production_app).detail
 
 
-def test_a_cookie_without_the_host_prefix_fails(production_app):
-    production_app.config["SESSION_COOKIE_NAME"] = "session"
-    production_app.config["SESSION_COOKIE_SECURE"] = False
+def test_a_cookie_without_the_host_prefix_fails(production_app, monkeypatch):
+    monkeypatch.setitem(production_app.config, "SESSION_COOKIE_NAME", "session")
+    monkeypatch.setitem(production_app.config, "SESSION_COOKIE_SECURE", False)
     result = check_session_cookie(production_app)
     assert result.detail == 'missing: name starts with "__Host-", Secure'
 
 
-def test_csrf_switched_off_fails(production_app):
-    production_app.config["WTF_CSRF_ENABLED"] = False
+def test_csrf_switched_off_fails(production_app, monkeypatch):
+    monkeypatch.setitem(production_app.config, "WTF_CSRF_ENABLED", False)
     assert not check_csrf(production_app).ok
     assert not check_csrf_routes(production_app).ok
 
@@ -110,49 +113,53 @@ def test_an_app_without_csrfprotect_fails():
 
 
 @pytest.fixture
-def exempt_greet():
-    view = "<%= packageName %>.views.greet"
+def exempt_view(production_app):
+    url = first_unsafe_url(production_app)
+    endpoint, _ = production_app.url_map.bind("localhost").match(url, method="POST")
+    function = production_app.view_functions[endpoint]
+    view = f"{function.__module__}.{function.__name__}"
     csrf.exempt(view)
-    yield view
+    yield view, url
     # Flask-WTF has no public way to take an exemption back.
     csrf._exempt_views.discard(view)
 
 
-def test_an_exemption_outside_the_allow_list_fails(production_app, exempt_greet):
+def test_an_exemption_outside_the_allow_list_fails(production_app, exempt_view):
+    view, url = exempt_view
     result = check_csrf_exemptions(production_app)
-    assert result.detail == f"{exempt_greet} is exempt but not in CSRF_EXEMPT"
-    assert "POST / (422)" in check_csrf_routes(production_app).detail
+    assert result.detail == f"{view} is exempt but not in CSRF_EXEMPT"
+    assert f"POST {url} (" in check_csrf_routes(production_app).detail
 
 
 def test_an_app_without_talisman_fails():
     assert check_talisman(Flask(__name__)).detail == "Flask-Talisman is not active"
 
 
-def test_talisman_without_force_https_fails(production_app):
-    production_app.extensions["talisman"].force_https = False
+def test_talisman_without_force_https_fails(production_app, monkeypatch):
+    monkeypatch.setattr(production_app.extensions["talisman"], "force_https", False)
     detail = check_talisman(production_app).detail
     assert "force_https is off" in detail
     assert "plain http is not redirected to https" in detail
 
 
-def test_unsafe_inline_in_the_csp_fails(production_app):
+def test_unsafe_inline_in_the_csp_fails(production_app, monkeypatch):
     policy = production_app.extensions["talisman"].content_security_policy
-    policy["style-src"] += " 'unsafe-inline'"
+    monkeypatch.setitem(policy, "style-src", policy["style-src"] + " 'unsafe-inline'")
     assert check_csp(production_app).detail == "the policy allows 'unsafe-inline'"
 
 
-def test_empty_trusted_hosts_fail(production_app):
-    production_app.config["TRUSTED_HOSTS"] = []
+def test_empty_trusted_hosts_fail(production_app, monkeypatch):
+    monkeypatch.setitem(production_app.config, "TRUSTED_HOSTS", [])
     assert not check_trusted_hosts(production_app).ok
 
 
-def test_no_body_limit_fails(production_app):
-    production_app.config["MAX_CONTENT_LENGTH"] = None
+def test_no_body_limit_fails(production_app, monkeypatch):
+    monkeypatch.setitem(production_app.config, "MAX_CONTENT_LENGTH", None)
     assert not check_body_limits(production_app).ok
 
 
-def test_a_missing_proxy_fix_fails(production_app):
-    production_app.wsgi_app = production_app.wsgi_app.app
+def test_a_missing_proxy_fix_fails(production_app, monkeypatch):
+    monkeypatch.setattr(production_app, "wsgi_app", production_app.wsgi_app.app)
     assert not check_proxy_fix(production_app).ok
 
 
@@ -211,15 +218,16 @@ def test_a_debug_switch_in_a_deploy_file_fails(tmp_path):
 
 
 @pytest.mark.usefixtures("throwaway_key")
-def test_the_command_prints_one_line_per_check_and_json():
+def test_the_command_prints_one_line_per_check_and_json(project_root, hardening_wsgi):
     runner = CliRunner()
-    text = runner.invoke(security_cli, ["check", "--project", str(PROJECT)])
+    where = ["--project", str(project_root), "--wsgi", hardening_wsgi]
+    text = runner.invoke(security_cli, ["check", *where])
     assert text.exit_code == 0, text.output
     lines = text.output.splitlines()
     assert all(line.startswith("✓ ") for line in lines[:-1])
     assert lines[-1].endswith(" passed, 0 failed")
 
-    machine = runner.invoke(security_cli, ["check", "--json", "--project", str(PROJECT)])
+    machine = runner.invoke(security_cli, ["check", "--json", *where])
     payload = json.loads(machine.output)
     assert payload["ok"] is True
     assert {"name", "ok", "status", "detail", "fix"} <= set(payload["checks"][0])

@@ -7,7 +7,7 @@ that must be flagged, so a broken audit cannot pass silently.
 import pytest
 from jinja2 import DictLoader, Environment, select_autoescape
 
-from <%= packageName %>.template_audit import (
+from ..template_audit import (
     DEFAULT_ALLOWLIST,
     Allowance,
     AllowlistError,
@@ -17,15 +17,16 @@ from <%= packageName %>.template_audit import (
 )
 
 
-def test_every_template_is_audited_and_clean(app):
-    report = audit_app(app)
-    assert {"base.html", "index.html", "error.html"} <= set(report.templates)
+def test_every_template_is_audited_and_clean(production_app):
+    report = audit_app(production_app)
+    assert "hardening/error.html" in report.templates
+    assert set(report.templates) == set(production_app.jinja_env.list_templates())
     assert [str(finding) for finding in report.findings] == []
     assert report.unused == [], "allow-list entries that match nothing should be removed"
 
 
-def test_flask_autoescapes_html_templates(app):
-    assert app.jinja_env.autoescape("index.html") is True
+def test_flask_autoescapes_html_templates(production_app):
+    assert production_app.jinja_env.autoescape("page.html") is True
 
 
 def test_allowlist_entries_all_have_reasons():
@@ -81,9 +82,10 @@ def test_allowlisted_finding_is_accepted_and_stale_entries_are_reported():
     assert not report.ok
 
 
-def test_a_safe_filter_added_to_the_app_is_caught(app, tmp_path):
+def test_a_safe_filter_added_to_the_app_is_caught(production_app, tmp_path, monkeypatch):
     # The same audit as the first test, on the real app plus one bad template.
     (tmp_path / "added.html").write_text("{{ name|safe }}", encoding="utf-8")
-    app.jinja_loader.searchpath.append(str(tmp_path))
-    report = audit_app(app)
+    loader = production_app.jinja_loader
+    monkeypatch.setattr(loader, "searchpath", [*loader.searchpath, str(tmp_path)])
+    report = audit_app(production_app)
     assert [(f.template, f.rule) for f in report.findings] == [("added.html", "safe-filter")]

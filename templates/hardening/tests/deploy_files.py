@@ -4,19 +4,15 @@
 finds each kind of switch in each kind of file, and is not fooled by comments.
 """
 
-from pathlib import Path
-
 import pytest
 
-from <%= packageName %>.deploy_scan import CI, CONTAINER, ENV, PYTHON, SYSTEMD, deploy_files, scan, scan_text
-
-PROJECT = Path(__file__).resolve().parents[1]
+from ..deploy_scan import CI, CONTAINER, ENV, PYTHON, SYSTEMD, deploy_files, scan, scan_text
 
 
-def test_the_projects_own_deploy_files_have_no_switch():
-    files, switches = scan(PROJECT)
-    assert "gunicorn.conf.py" in files
-    assert "wsgi.py" in files
+def test_the_projects_own_deploy_files_have_no_switch(project_root):
+    files, switches = scan(project_root)
+    for name in ("gunicorn.conf.py", "wsgi.py", ".flaskenv"):
+        assert name in files or not (project_root / name).exists()
     assert [str(switch) for switch in switches] == []
 
 

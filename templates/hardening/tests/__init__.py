@@ -1,0 +1,1 @@
+"""The protection tests, one module per protection; ``hardening/testing.py`` gathers them."""

@@ -1,0 +1,105 @@
+"""Protection 4: every state-changing request needs a CSRF token.
+
+The sweep walks the URL map, so a route added later is covered without editing this file. A
+refusal counts only when Flask-WTF refused the token (a 400 for another reason does not), and
+an acceptance only when Flask-WTF marked the request valid.
+"""
+
+import logging
+
+import flask
+import pytest
+
+from ..security import CSRF_EXEMPT
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def unsafe_routes(app):
+    """(method, url, endpoint) for every rule that changes state, except the allow-list."""
+    adapter = app.url_map.bind("localhost", url_scheme="https")
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in CSRF_EXEMPT:
+            continue
+        # Any value fits the default converters; a rule with stricter ones needs its own test.
+        url = adapter.build(rule.endpoint, dict.fromkeys(rule.arguments, 1))
+        methods = sorted(rule.methods & UNSAFE_METHODS)
+        routes.extend((method, url, rule.endpoint) for method in methods)
+    return routes
+
+
+def first_unsafe_url(app):
+    routes = unsafe_routes(app)
+    if not routes:
+        pytest.skip("the app has no state-changing route to send a token to")
+    return routes[0][1]
+
+
+def answer(client, method, url, **kwargs):
+    """(status, whether Flask-WTF accepted the token) for one request."""
+    with client:
+        response = client.open(url, method=method, **kwargs)
+        return response.status_code, bool(getattr(flask.g, "csrf_valid", False))
+
+
+def test_csrf_protect_is_installed(production_app):
+    assert "csrf" in production_app.extensions
+    assert production_app.config["WTF_CSRF_ENABLED"] is True
+
+
+def test_every_unsafe_route_refuses_a_request_without_token(production_client, caplog):
+    answers = {}
+    for method, url, _ in unsafe_routes(production_client.application):
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="flask_wtf.csrf"):
+            code, accepted = answer(production_client, method, url)
+        reasons = [r.getMessage() for r in caplog.records if r.name == "flask_wtf.csrf"]
+        answers[(method, url)] = (code, accepted, reasons)
+    if not answers:
+        pytest.skip("the app has no state-changing route")
+    refused_for_csrf = (400, False, ["The CSRF token is missing."])
+    assert {route: a for route, a in answers.items() if a != refused_for_csrf} == {}
+
+
+def test_every_unsafe_route_accepts_a_request_with_token(production_client, csrf_headers):
+    # A fresh token per route: a route like /logout clears the session that holds it.
+    answers = {
+        (method, url): answer(
+            production_client, method, url, headers=csrf_headers(production_client)
+        )
+        for method, url, _ in unsafe_routes(production_client.application)
+    }
+    if not answers:
+        pytest.skip("the app has no state-changing route")
+    # csrf_valid says Flask-WTF accepted the token; a 400 the view gives for bad input (no
+    # form data is sent) is the app's own answer, not a CSRF refusal.
+    assert {route: a for route, a in answers.items() if not a[1]} == {}
+
+
+def test_token_can_come_from_the_form_field(production_client, csrf_headers):
+    url = first_unsafe_url(production_client.application)
+    headers = csrf_headers(production_client)
+    token, referer = headers["X-CSRFToken"], {"Referer": headers["Referer"]}
+    code, accepted = answer(
+        production_client, "POST", url, data={"csrf_token": token}, headers=referer
+    )
+    assert accepted, code
+
+
+def test_token_from_another_session_is_refused(production_app, csrf_headers):
+    url = first_unsafe_url(production_app)
+    stolen = csrf_headers(production_app.test_client())
+    assert answer(production_app.test_client(), "POST", url, headers=stolen) == (400, False)
+
+
+def test_cross_site_referer_is_refused(production_client, csrf_headers):
+    url = first_unsafe_url(production_client.application)
+    headers = csrf_headers(production_client) | {"Referer": "https://attacker.example/"}
+    assert answer(production_client, "POST", url, headers=headers) == (400, False)
+
+
+def test_exemptions_are_real_endpoints_with_reasons(production_app):
+    for endpoint, reason in CSRF_EXEMPT.items():
+        assert endpoint in production_app.view_functions, f"{endpoint} is not an endpoint"
+        assert reason.strip(), f"CSRF exemption {endpoint} needs a reason"

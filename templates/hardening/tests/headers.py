@@ -1,0 +1,139 @@
+"""Protection 6: every dynamic page carries the security headers, over HTTPS."""
+
+import re
+from pathlib import Path
+
+import flask
+import pytest
+
+from ..security import _csp
+from ..testing import base_url
+
+CSP = re.compile(
+    r"default-src 'none'; script-src 'self' 'nonce-(?P<nonce>[A-Za-z0-9_-]{16,})'; "
+    r"style-src 'self'; img-src 'self'; connect-src 'self'; font-src 'self'; "
+    r"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; "
+    r"upgrade-insecure-requests"
+)
+
+EXPECTED = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), geolocation=(), microphone=(), payment=(), usb=()",
+}
+
+
+def csp_of(response, app) -> str:
+    """The policy sent: report-only only where the app says so (CSP_REPORT_ONLY)."""
+    if app.config.get("CSP_REPORT_ONLY"):
+        assert "Content-Security-Policy" not in response.headers
+        return response.headers.get("Content-Security-Policy-Report-Only", "")
+    assert "Content-Security-Policy-Report-Only" not in response.headers
+    return response.headers.get("Content-Security-Policy", "")
+
+
+def csp_pattern(app) -> re.Pattern:
+    """CSP above, with the origins the app adds through CSP_EXTRA_SOURCES after 'self'."""
+    extra = app.config.get("CSP_EXTRA_SOURCES") or {}
+    if not extra and not app.config.get("CSP_REPORT_ONLY"):
+        return CSP
+    parts = []
+    for directive, value in _csp(app).items():
+        text = re.escape(f"{directive} {value}".rstrip())
+        if directive == "script-src":
+            text += r" 'nonce-(?P<nonce>[A-Za-z0-9_-]{16,})'"
+        parts.append(text)
+    report = r" ?; report-uri \S+" if app.config.get("CSP_REPORT_ONLY") else ""
+    return re.compile("; ".join(parts) + report)
+
+
+@pytest.fixture
+def page(production_client):
+    return production_client.get("/")
+
+
+def test_page_is_served(page):
+    assert page.status_code == 200
+
+
+@pytest.mark.parametrize(("name", "value"), sorted(EXPECTED.items()))
+def test_security_header(page, name, value):
+    assert page.headers.get(name) == value
+
+
+def test_hsts_header_has_the_configured_max_age(page, production_app):
+    max_age = production_app.config["HSTS_MAX_AGE"]
+    expected = f"max-age={max_age}; includeSubDomains"
+    assert page.headers.get("Strict-Transport-Security") == expected
+
+
+def test_content_security_policy_is_strict_with_a_nonce(page, production_app):
+    policy = csp_of(page, production_app)
+    assert csp_pattern(production_app).fullmatch(policy), policy
+
+
+def test_each_response_gets_a_new_nonce(production_client):
+    app = production_client.application
+    policies = {csp_of(production_client.get("/"), app) for _ in range(2)}
+    assert len(policies) == 2
+
+
+def test_page_has_no_inline_script_or_style(page, production_app):
+    html = page.get_data(as_text=True)
+    # An inline script must carry the page's nonce (checked below); nothing else runs.
+    assert re.search(r"<script(?![^>]*\b(src|nonce)=)", html) is None
+    if not production_app.config.get("CSP_REPORT_ONLY"):
+        assert re.search(r"<style\b|\sstyle=", html) is None
+
+
+def test_scripts_carry_the_page_nonce(page, production_app):
+    nonce = csp_pattern(production_app).fullmatch(csp_of(page, production_app)).group("nonce")
+    scripts = re.findall(r"<script\b[^>]*>", page.get_data(as_text=True))
+    assert all(f'nonce="{nonce}"' in tag for tag in scripts)
+
+
+def _saved_session_cookies(app) -> list[str]:
+    # For a page that stores nothing in the session: what the app sends once something is stored.
+    with app.test_request_context("/", base_url=base_url(app)):
+        flask.session["probe"] = True
+        response = app.make_response("")
+        app.session_interface.save_session(app, flask.session, response)
+    return response.headers.getlist("Set-Cookie")
+
+
+def test_session_cookie_is_host_only_secure_httponly_lax(page, production_app):
+    sent = page.headers.getlist("Set-Cookie") or _saved_session_cookies(production_app)
+    cookies = [c for c in sent if c.startswith("__Host-session=")]
+    assert len(cookies) == 1
+    attributes = {part.strip() for part in cookies[0].split(";")[1:]}
+    assert {"Secure", "HttpOnly", "Path=/", "SameSite=Lax"} <= attributes
+    assert not any(a.lower().startswith("domain=") for a in attributes)
+
+
+def test_plain_http_is_redirected_to_https(production_client):
+    host = production_client.application.config["TRUSTED_HOSTS"][0]
+    response = production_client.get("/", base_url=f"http://{host}")
+    assert response.status_code in {301, 302, 308}
+    assert response.headers["Location"].startswith(f"https://{host}/")
+
+
+def test_untrusted_host_is_refused(production_client):
+    response = production_client.get("/", base_url="https://attacker.example")
+    assert response.status_code == 400
+
+
+def test_static_files_get_the_headers_too(production_client):
+    app = production_client.application
+    folder = Path(app.static_folder or "")
+    files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    if not files:
+        pytest.skip("the app serves no static files")
+    path = files[0].relative_to(folder).as_posix()
+    response = production_client.get(f"{app.static_url_path}/{path}")
+    response.close()  # a streamed file left open is a ResourceWarning (an error under -W error)
+    assert response.status_code == 200
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert csp_pattern(app).fullmatch(csp_of(response, app))
