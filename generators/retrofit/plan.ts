@@ -82,8 +82,10 @@ export async function planRetrofit(root: string, options: PlanOptions): Promise<
   const walked = await walkTree(root);
   const files = walked.files;
   const read = (rel: string) => readFileSync(path.join(root, rel), 'utf8');
-  const kinds = new Map(files.map((f) => [f, classify(f)]));
-  const ofKind = (kind: string) => files.filter((f) => kinds.get(f) === kind);
+  // The hardening package is generator-owned: never an input to the edits (update replaces it).
+  const ours = files.filter((f) => /(^|\/)hardening\/testing\.py$/.test(f)).map((f) => f.slice(0, -'testing.py'.length));
+  const kinds = new Map(files.filter((f) => !ours.some((dir) => f.startsWith(dir))).map((f) => [f, classify(f)]));
+  const ofKind = (kind: string) => [...kinds.keys()].filter((f) => kinds.get(f) === kind);
 
   const configSplit = audit.protections.some((p) => p.id === 'debug' && p.missingImplementation.some((g) => g.rule === 'debug/no-config-split'));
   const jsWithoutToken = ofKind('js').some((f) => scanJs(f, read(f)).some((j) => !j.token));

