@@ -455,7 +455,13 @@ export function renderSummary(summary: RetrofitSummary, plan: Plan): string {
       lines.push('  ! gunicorn.conf.py binds to loopback/unix only: a platform that routes to $PORT needs its bind set by a human');
     }
   }
-  const shared = linesFor('all');
+  // The dropped-in package is one line, not one per file.
+  const packageFiles = summary.changes.filter((c) => c.action === 'create' && /(^|\/)hardening\//.test(c.path) && c.protection === 'all');
+  const shared = linesFor('all').filter((line) => !packageFiles.some((c) => line.endsWith(` create ${c.path}`)));
+  if (packageFiles.length > 0) {
+    const dir = packageFiles[0]!.path.replace(/(^|\/)hardening\/.*$/, '$1hardening/');
+    shared.push(`  ${packageFiles[0]!.applied ? '+' : '·'} create ${dir} (the hardening package: ${packageFiles.length} generator-owned files)`);
+  }
   if (shared.length > 0) lines.push('\nshared (the hardening package and its one call):', ...shared);
   for (const u of summary.untouched) lines.push(`! ${u.file} left untouched: ${u.what}`);
   if (summary.tests) {
