@@ -79,7 +79,11 @@ def base_url(app: Flask) -> str:
 def clean_environment(monkeypatch):
     """No test sees the developer's shell (or a .env the flask command loaded)."""
     for name in APP_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
+        # Set, then delete: monkeypatch then restores the original even when code under test
+        # writes os.environ itself (flask's --debug sets FLASK_DEBUG=1), so no value leaks into
+        # the project's own tests that run after these.
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture
