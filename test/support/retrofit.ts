@@ -2,9 +2,9 @@
 // holding what the fixtures and the hardening package need (built once per requirement set).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, runCommand, tempDir, CLI, type CommandResult } from './project.js';
+import { CLI, REPO_ROOT, runCommand, tempDir, withLock, type CommandResult } from './project.js';
 import type { RetrofitSummary } from '../../generators/retrofit/command.js';
 
 export const RETROFIT_FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'retrofit');
@@ -15,29 +15,15 @@ export async function fixturePython(): Promise<string> {
   const hash = createHash('sha256').update(REQUIREMENTS.join('\n')).digest('hex').slice(0, 16);
   const venv = join(REPO_ROOT, '.cache', 'venvs', `retrofit-${hash}`);
   const python = join(venv, 'bin', 'python');
-  const lock = `${venv}.lock`;
-  mkdirSync(join(REPO_ROOT, '.cache', 'venvs'), { recursive: true });
-  for (let waited = 0; ; waited += 500) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (waited > 900_000) throw new Error(`timed out waiting for ${lock}`);
-      await new Promise((done) => setTimeout(done, 500));
-    }
-  }
-  try {
-    if (!existsSync(join(venv, '.complete'))) {
-      rmSync(venv, { recursive: true, force: true });
-      const made = await runCommand('python3', ['-m', 'venv', venv]);
-      if (made.exitCode !== 0) throw new Error(`venv failed: ${made.stderr}`);
-      const pip = await runCommand(join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', ...REQUIREMENTS], { timeout: 900_000 });
-      if (pip.exitCode !== 0) throw new Error(`pip install failed: ${pip.stderr.slice(-2000)}`);
-      writeFileSync(join(venv, '.complete'), `${REQUIREMENTS.join('\n')}\n`);
-    }
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
+  await withLock(`${venv}.lock`, async () => {
+    if (existsSync(join(venv, '.complete'))) return;
+    rmSync(venv, { recursive: true, force: true });
+    const made = await runCommand('python3', ['-m', 'venv', venv]);
+    if (made.exitCode !== 0) throw new Error(`venv failed: ${made.stderr}`);
+    const pip = await runCommand(join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', ...REQUIREMENTS], { timeout: 900_000 });
+    if (pip.exitCode !== 0) throw new Error(`pip install failed: ${pip.stderr.slice(-2000)}`);
+    writeFileSync(join(venv, '.complete'), `${REQUIREMENTS.join('\n')}\n`);
+  });
   return python;
 }
 
