@@ -4,9 +4,13 @@
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { UsageError } from './lib/errors.js';
-import { preflightNew, refuseNonEmptyTarget } from './lib/preflight.js';
+import { plannedPaths } from './app/planned.js';
+import { answersHelp } from './lib/answers.js';
+import { UsageError, WorkError } from './lib/errors.js';
+import { preflightNew, readAnswersFile, readStoredPreset, refuseNonEmptyTarget } from './lib/preflight.js';
 import { packageVersion } from './lib/paths.js';
+import { loadPreset, presetSpecFrom } from './lib/presets.js';
+import { checkTargetArgument, installInterruptHandlers } from './lib/staging.js';
 
 const USAGE = `Usage: hardened-flask <command> [options]
 
@@ -14,6 +18,8 @@ Commands:
   new <dir>      scaffold a hardened Flask service into <dir>
   audit [dir]    report which of the six protections an existing Flask project has
   retrofit [dir] harden an existing Flask project in place, proved by its own tests
+  update [dir]   bring a project to the newest template, keeping every edit of yours
+  check-update [dir]  exit 1 when a newer template version exists (--json for bots)
 
 Options:
   -h, --help     show help (also: hardened-flask <command> --help)
@@ -23,20 +29,24 @@ Exit codes: 0 success, 1 the work failed, 2 bad usage or bad input.`;
 
 const NEW_USAGE = `Usage: hardened-flask new <dir> [options]
 
-Scaffolds a hardened Flask service into <dir> (which must be empty or missing).
+Scaffolds a hardened Flask service into <dir> (which must be empty or missing), then runs
+git init, creates .venv and installs the project with its dev tools (pip install -e .[dev]).
+On a terminal it asks for each answer; Enter takes the default shown.
 
 Options:
   --yes            take the default for every answer not given; required without a terminal
-  --answers FILE   JSON file with some or all answers, e.g. {"domain": "example.com"}
+  --answers FILE   JSON file (at most 1 MiB) with some or all answers, e.g. {"domain": "example.com"}
+  --preset SPEC    your organisation's preset: a preset.json, a folder, or an installed npm
+                   package (default: $HARDENED_FLASK_PRESET); its locked answers are not asked
   --skip-install   do not run git init, create .venv or pip install
-  --force          write into a non-empty folder (files the generator writes are replaced)
+  --force          write into a non-empty folder: generated files replace what is at their paths
+                   (all conflicts are checked first), other files and an existing .env are kept
   --debug          show stack traces
   -h, --help       show this help
   -v, --version    show the version
 
-Answers: projectName, packageName, description, author, domain, hstsMaxAge, maxContentLength,
-includeApi, pythonVersion (3.11|3.12|3.13), gunicornBind (unix|tcp), port, systemd, ci
-(github|gitlab|both|none).`;
+Answers (keys of --answers FILE):
+${answersHelp()}`;
 
 interface Io {
   out: (text: string) => void;
@@ -74,6 +84,7 @@ async function runNew(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     yes: { type: 'boolean' },
     answers: { type: 'string' },
+    preset: { type: 'string' },
     'skip-install': { type: 'boolean' },
     force: { type: 'boolean' },
     debug: { type: 'boolean' },
@@ -94,15 +105,27 @@ async function runNew(args: string[]): Promise<number> {
     throw new UsageError('no terminal to ask questions on: pass --yes to take the defaults (and --answers FILE for your own)');
   }
   const target = resolve(positionals[0]!);
-  const answersFile = values.answers ? resolve(values.answers as string) : undefined;
-  if (values.yes) preflightNew(target, answersFile, Boolean(values.force));
+  checkTargetArgument(positionals[0]!, target);
+  // From here on, Ctrl-C (at a prompt or while writing) exits 130 with one line.
+  installInterruptHandlers();
+  // Read once: the file may be a pipe or /dev/stdin, which cannot be read a second time.
+  const answersFromFile = values.answers !== undefined ? readAnswersFile(resolve(values.answers as string)) : {};
+  // A bad preset is refused here, whole, before Yeoman loads and before any question.
+  const presetSpec = presetSpecFrom(values.preset as string | undefined);
+  const recorded = presetSpec === undefined ? readStoredPreset(target)?.source : undefined;
+  const preset =
+    presetSpec !== undefined ? loadPreset(presetSpec, [process.cwd(), target], packageVersion())
+    : recorded !== undefined ? loadPreset(recorded, [target, process.cwd()], packageVersion())
+    : undefined;
+  if (values.yes) preflightNew(target, answersFromFile, Boolean(values.force), (answers) => plannedPaths(answers, preset), preset);
   else refuseNonEmptyTarget(target, Boolean(values.force));
   const { runNewProject } = await loadNewCommand();
   await runNewProject(target, {
     yes: Boolean(values.yes),
     force: Boolean(values.force),
     skipInstall: Boolean(values['skip-install']),
-    ...(answersFile ? { answers: answersFile } : {}),
+    answersFromFile,
+    ...(presetSpec !== undefined ? { preset: presetSpec } : {}),
   });
   return 0;
 }
@@ -136,16 +159,35 @@ export async function main(argv: string[]): Promise<number> {
       return runAudit(rest);
     case 'retrofit':
       return runRetrofit(rest);
+    case 'update':
+      return (await import('./update/command.js')).updateCommand(rest, io.out);
+    case 'check-update':
+      return (await import('./update/command.js')).checkUpdateCommand(rest, io.out);
     default:
-      throw new UsageError(`unknown command "${command}": use new, audit or retrofit (see hardened-flask --help)`);
+      throw new UsageError(`unknown command "${command}": use new, audit, retrofit, update or check-update (see hardened-flask --help)`);
   }
 }
 
+/** Exit code 130 and one line for Ctrl-C at a prompt (inquirer rejects instead of signalling). */
+const PROMPT_CLOSED = new Set(['ExitPromptError', 'AbortPromptError']);
+
+/**
+ * One line for every error; under it, for a failure of the work, the tool's own last lines and
+ * what to do next. The bundle has its own copies of the error classes: names decide, not classes.
+ */
 function report(error: unknown, debug: boolean): number {
-  const usage = error instanceof UsageError || (error as Error)?.name === 'UsageError' || (error as Error)?.name === 'AnswerError';
+  const name = (error as Error)?.name ?? '';
+  if (PROMPT_CLOSED.has(name)) {
+    io.err('hardened-flask: interrupted; nothing was written');
+    return 130;
+  }
+  const usage = error instanceof UsageError || name === 'UsageError' || name === 'AnswerError';
   const message = error instanceof Error ? error.message : String(error);
   io.err(`hardened-flask: ${message.split('\n')[0]}`);
+  const work = error as Partial<WorkError>;
+  for (const line of Array.isArray(work.detail) ? work.detail : []) io.err(`  | ${line}`);
   if (debug && error instanceof Error && error.stack) io.err(error.stack);
+  else if (typeof work.hint === 'string') io.err(work.hint);
   else if (!usage) io.err('(run again with --debug for details)');
   return usage ? 2 : 1;
 }

@@ -48,10 +48,11 @@ function headline(r) {
   const lines = ['## Headline', ''];
   const s = r.scaffold;
   if (s) {
-    for (const c of s.perCli) {
-      lines.push(`- **Scaffold** (\`${c.cli}\`): \`new --yes --skip-install\` median **${sec(c.newMedian)}** = ${ratio(c.newOverNode)} \`node -e 0\` (${ms(s.nodeMedian)}) and ${ratio(c.newOverCookiecutter)} cookiecutter (${ms(s.cookiecutterMedian)}) on the same ${s.tree.files}-file tree; peak RSS ${f1(c.newPeakRssMb)} MB.`);
-      lines.push(`- **\`--help\`** (\`${c.cli}\`): ${ms(c.helpMedian)} = **${ratio(c.helpOverNode)} \`node -e 0\`** (target ≤ 2×: ${c.helpOverNode <= 2 ? 'met' : '**not met**'}); \`--version\` ${ratio(c.versionOverNode)}.`);
-    }
+    s.perCli.forEach((c, i) => {
+      const target = i === 0 ? ` (targets ≤ 1.0× cookiecutter and ≤ 100 MiB: ${c.newOverCookiecutter <= 1 && c.newPeakRssMb <= 100 ? 'met' : '**not met**'})` : '';
+      lines.push(`- **Scaffold** (\`${c.cli}\`): \`new --yes --skip-install\` median **${sec(c.newMedian)}** = ${ratio(c.newOverNode)} \`node -e 0\` (${ms(s.nodeMedian)}) and **${ratio(c.newOverCookiecutter)} cookiecutter** (${ms(s.cookiecutterMedian)}) on the same ${s.tree.files}-file tree; peak RSS ${f1(c.newPeakRssMb)} MiB${target}.`);
+      lines.push(`- **\`--help\`** (\`${c.cli}\`): ${ms(c.helpMedian)} = **${ratio(c.helpOverNode)} \`node -e 0\`**${i === 0 ? ` (target ≤ 1.3×: ${c.helpOverNode <= 1.3 ? 'met' : '**not met**'})` : ''}; \`--version\` ${ratio(c.versionOverNode)}.`);
+    });
   }
   const v = r.served;
   if (v) {
@@ -59,7 +60,7 @@ function headline(r) {
     const g = at('gunicorn', 64);
     const n = at('nginx', 64);
     const d = at('dev', 64);
-    if (g && n && d) lines.push(`- **Served stack** at 64 connections: dev server ${int(d.rps)} req/s, gunicorn ${int(g.rps)} req/s, nginx TLS → gunicorn ${int(n.rps)} req/s (p99 ${f1(d.p99Ms)} / ${f1(g.p99Ms)} / ${f1(n.p99Ms)} ms).`);
+    if (g && n && d) lines.push(`- **Served stack** at 64 connections: dev server ${int(d.rps)} req/s, gunicorn ${int(g.rps)} req/s, nginx TLS → gunicorn ${int(n.rps)} req/s = **${ratio(n.rps / d.rps)} the dev server** (target ≥ 1.8×: ${n.rps / d.rps >= 1.8 ? 'met' : '**not met**'}; p99 ${f1(d.p99Ms)} / ${f1(g.p99Ms)} / ${f1(n.p99Ms)} ms).`);
   }
   const w = r.slow;
   if (w) {
@@ -69,7 +70,7 @@ function headline(r) {
   }
   const x = r.security;
   if (x) {
-    lines.push(`- **Security layer** (CSRF + Talisman): under gunicorn ${int(x.rpsOn)} vs ${int(x.rpsOff)} req/s without it = **${pct(x.rpsCost)} fewer requests/s**${x.gunicornCpu ? ` (gunicorn CPU per request +${pct(x.cpuCost)})` : ''}; in-process CPU per request **+${pct(x.cpu['get-first'].cost)}** (first-visit \`GET /\`), +${pct(x.cpu['get-returning'].cost)} (returning visitor), +${pct(x.cpu['post-api'].cost)} (JSON POST).`);
+    lines.push(`- **Security layer** (CSRF + Talisman): under gunicorn ${int(x.rpsOn)} vs ${int(x.rpsOff)} req/s without it = **${pct(x.rpsCost)} fewer requests/s** (target ≤ 10 %: ${x.rpsCost <= 0.1 ? 'met' : '**not met**'})${x.gunicornCpu ? ` (gunicorn CPU per request +${pct(x.cpuCost)})` : ''}; in-process CPU per request **+${pct(x.cpu['get-first'].cost)}** (first-visit \`GET /\`), +${pct(x.cpu['get-returning'].cost)} (returning visitor), +${pct(x.cpu['post-api'].cost)} (JSON POST).`);
   }
   return lines.join('\n');
 }
@@ -154,13 +155,15 @@ the server changes:
 
 - **dev**: \`flask --app wsgi:app run --no-reload --no-debugger --with-threads\`.
 - **gunicorn**: \`gunicorn --config gunicorn.conf.py wsgi:app\` with the generated config as is
-  (sync workers, 2 × cores + 1, access log on, \`max_requests\` recycling), bound to 127.0.0.1:<port>
+  (sync workers, 2 × cores + 1, the app preloaded in the master, access log on, \`max_requests\`
+  recycling), bound to 127.0.0.1:<port>
   through \`GUNICORN_CMD_ARGS\`.
 - **nginx**: the generated site file with TLS (throwaway CA; TLS 1.3, keep-alive) in front of the same gunicorn on a
   unix socket, with the documented prefix substitutions of \`test/support/stack.ts\` and a Debian-like
-  main config (\`worker_processes auto\`). **The site's two \`limit_req zone=...\` lines are
-  commented out for these runs**: all load comes from 127.0.0.1, and the generated 30 r/s
-  per-address zone would answer almost everything with 429.
+  main config (\`worker_processes auto\`). **The site's two \`limit_req zone=...\` lines (and a
+  per-address \`limit_conn\` cap where the site has one) are commented out for these runs**: all
+  load comes from 127.0.0.1, and the generated 30 r/s per-address zone would answer almost
+  everything with 429.
 
 The direct runs (dev, gunicorn) send \`Host: localhost\` and \`X-Forwarded-Proto: https\`, as nginx
 would; without the latter the app answers every request with a redirect to HTTPS.
@@ -174,8 +177,9 @@ requests served. It does not depend on how much CPU other work left to the run, 
 steadier comparison on a shared machine; requests/s is what the clients saw.
 
 "gunicorn workers booted" counts \`Booting worker\` lines during the timed run: \`max_requests = 1000\`
-(± 100 jitter) recycles each worker after about a thousand requests, and each new worker imports
-the app again, which costs CPU that the run's requests/s include.
+(± 100 jitter) recycles each worker after about a thousand requests. With \`preload_app = True\`
+a new worker is a fork of the master, which has imported the app already; without it, each new
+worker imported Flask and the app again, CPU that the run's requests/s included.
 ${l ? `
 With the rate limits **as generated**, the same load (16 connections, ${l.seconds} s, nginx) got
 ${int(l.requests - l.non2xx3xx)} answers other than 429 out of ${int(l.requests)} (${pct((l.requests - l.non2xx3xx) / l.requests)}): the limit (30 r/s, burst 60 per address) works, and
@@ -257,7 +261,7 @@ function security(x) {
     `**+${pct(c.cost)}** (${c.medianCost === undefined ? '–' : `+${pct(c.medianCost)}`})`,
     `+${int(c.csrfShareUs)}`,
     `+${int(c.talismanShareUs)}`,
-    c.leanUs === undefined ? '–' : `${int(c.leanUs)} (+${pct(c.leanCost)})`,
+    c.stockUs === undefined ? '–' : `${int(c.stockUs)} (+${pct(c.stockCost)})`,
   ]);
   const wrkRows = x.runs.map((r) => [r.variant, String(r.round + 1), int(r.rps), f1(r.p50Ms), f1(r.p99Ms), String(r.non2xx3xx + r.socketErrors), r.serverCpuMsPerRequest?.toFixed(2) ?? '–']);
   const prof = x.inproc.profile;
@@ -280,12 +284,12 @@ the templates' \`csrf_token()\` / \`csp_nonce()\` become empty strings where the
 
 **Under gunicorn** (generated config, TCP on 127.0.0.1, \`GET /\` without cookies, ${x.connections} connections,
 ${x.seconds} s per run, the variants side by side and interleaved over ${x.rounds} rounds, every other round in reverse order):
-**${int(x.rpsOn)} vs ${int(x.rpsOff)} requests/s, ratio ${x.rpsRatio.toFixed(3)}, i.e. the layer costs ${pct(x.rpsCost)} of throughput.**${x.rpsLean ? ` The "lean" sketch (below): ${int(x.rpsLean)} requests/s, a cost of ${pct(x.rpsLeanCost)}.` : ''}
+**${int(x.rpsOn)} vs ${int(x.rpsOff)} requests/s, ratio ${x.rpsRatio.toFixed(3)}, i.e. the layer costs ${pct(x.rpsCost)} of throughput.**${x.rpsStock ? ` The stock layer (the "before": Flask-Talisman as shipped, Flask's own session interface): ${int(x.rpsStock)} requests/s, a cost of ${pct(x.rpsStockCost)}.` : ''}
 
 ${table(['variant', 'round', 'requests/s', 'p50 ms', 'p99 ms', 'errors', 'gunicorn CPU ms / request'], wrkRows, ['l'])}
 ${x.gunicornCpu ? `
 gunicorn's CPU per request over all rounds (master and workers, from \`/proc\`): **${x.gunicornCpu.on.toFixed(2)} ms on vs ${x.gunicornCpu.off.toFixed(2)} ms off
-(+${pct(x.cpuCost)})**; "lean" ${x.gunicornCpu.lean.toFixed(2)} ms (+${pct(x.cpuLeanCost)}). On a shared machine this is the steadier figure: requests/s
+(+${pct(x.cpuCost)})**${x.gunicornCpu.stock ? `; stock ${x.gunicornCpu.stock.toFixed(2)} ms (+${pct(x.cpuStockCost)})` : ''}. On a shared machine this is the steadier figure: requests/s
 also moves with the CPU that other work takes during a run.
 ` : ''}
 
@@ -295,11 +299,12 @@ batches interleaved so drift in machine load hits all alike). The figures are th
 (as \`timeit\` reports: the least disturbed by other work); the median-batch cost is in brackets.
 "CSRF alone" and "Talisman alone" are the extra µs of a variant with only that extension on:
 
-${table(['request', 'off µs', 'on µs', 'layer cost (median)', 'CSRF alone µs', 'Talisman alone µs', '"lean" µs (cost)'], rows, ['l'])}
+${table(['request', 'off µs', 'on µs', 'layer cost (median)', 'CSRF alone µs', 'Talisman alone µs', 'stock µs (cost)'], rows, ['l'])}
 
-"lean" is proposal 2 below, measured: CSRF on, and Talisman replaced by \`_LeanHeaders\` in
-\`bench/py/variants.py\`, which sends the same headers (checked for every request kind above,
-nonce and cookie values masked: ${x.leanHeaderDiffs && Object.keys(x.leanHeaderDiffs).length === 0 ? '**identical**' : `**differences: ${JSON.stringify(x.leanHeaderDiffs)}**`}) from strings built once.
+"stock" is the layer before its headers were prebuilt (the variant \`stock\` of
+\`bench/py/variants.py\`: \`flask_talisman.Talisman\` itself and Flask's
+\`SecureCookieSessionInterface\`). It sends the same headers as "on" (checked for every request
+kind above, nonce and cookie values masked: ${x.stockHeaderDiffs && Object.keys(x.stockHeaderDiffs).length === 0 ? '**identical**' : `**differences: ${JSON.stringify(x.stockHeaderDiffs)}**`}).
 ${prof ? `
 **Where the time goes** (cProfile, ${x.inproc.batch ? '' : ''}first-visit \`GET /\`, share of the profiled time per request;
 profiling inflates small calls, so read the shares, not the µs: ${int(prof.on.profiled_us_per_request)} µs on vs
@@ -307,7 +312,7 @@ ${int(prof.off.profiled_us_per_request)} µs off under the profiler):
 
 ${table(['function', 'share, on', 'calls per request', 'share, off'], layerRows, ['l'])}
 ` : ''}
-See "Findings" below for what this means and the proposed reduction.
+See "Findings" below for what this means and what was changed.
 `;
 }
 
@@ -333,15 +338,38 @@ Needs Node 20, Python ≥ 3.11 with venv, nginx, openssl, wrk, hyperfine and GNU
   return `${parts.join('\n\n')}\n`;
 }
 
+/**
+ * The figures before issue 16's changes (bench run of 2026-11-29, main at 8e09a60, load average
+ * 1-4): the "before" of each before → after in the findings. Ratios, as the targets are.
+ */
+const BEFORE = {
+  date: '2026-11-29',
+  newOverCookiecutter: 2.79,
+  newSeconds: 2.01,
+  newPeakRssMb: 139.4,
+  helpOverNode: 1.28,
+  prettierShare: 0.319,
+  stackOverDev: 450 / 320,
+  rpsCost: 0.224,
+  cpuCost: 0.368,
+  inprocFirstCost: 0.966,
+};
+
 function findings(r) {
-  const out = ['## Findings and proposals', ''];
+  const out = ['## Findings and changes', ''];
   const s = r.scaffold;
   if (s) {
-    const [shipped, modules] = s.perCli;
+    const [shipped, ...others] = s.perCli;
     const top = s.cpuProfile?.top ?? [];
-    const prettier = top.find((t) => t.name === 'prettier');
     const compile = top.find((t) => t.name.startsWith('ES module compilation'));
-    out.push(`**Scaffold.** \`new\` takes ${sec(shipped.newMedian)} (${ratio(shipped.newOverCookiecutter)} cookiecutter writing the same ${s.tree.files} files)${modules ? `; without the bundle (\`${modules.cli}\`) ${sec(modules.newMedian)}, so the bundle saves ${pct(1 - shipped.newMedian / modules.newMedian)}` : ''}. \`--help\` is ${ratio(shipped.helpOverNode)} \`node -e 0\` (target ≤ 2×).${prettier ? ` Of the CPU \`new\` uses (one \`node --cpu-prof\` run, ${int(s.cpuProfile.busyMs)} ms busy), **Prettier takes ${pct(prettier.share)}** formatting the emitted JSON/YAML/Markdown: the next thing to look at if \`new\` must get faster (e.g. format only the files that need it, or emit them already formatted and let a test check it).` : ''}${compile ? ` Compiling ES modules (the bundle and Prettier's files) takes another ${pct(compile.share)}; Node 20 has no on-disk compile cache for ES modules (\`NODE_COMPILE_CACHE\` / \`module.enableCompileCache()\` came with Node 22).` : ''}`, '');
+    const bundle = top.find((t) => t.name.startsWith('dist/bundle'));
+    const othersText = others.map((c) => `\`${c.cli}\` ${sec(c.newMedian)} (${ratio(c.newOverCookiecutter)} cookiecutter, ${f1(c.newPeakRssMb)} MiB)`).join('; ');
+    out.push(`**Scaffold: ${ratio(BEFORE.newOverCookiecutter)} → ${ratio(shipped.newOverCookiecutter)} cookiecutter, ${f1(BEFORE.newPeakRssMb)} → ${f1(shipped.newPeakRssMb)} MiB peak RSS, \`--help\` ${ratio(BEFORE.helpOverNode)} → ${ratio(shipped.helpOverNode)} \`node -e 0\`** (before: the run of ${BEFORE.date}; after: this run${othersText ? `, where the other entry points measured ${othersText}` : ''}). What each change bought:`, '');
+    out.push(`- **No Prettier at generation time** (it was ${pct(BEFORE.prettierShare)} of \`new\`'s CPU, and loading its Markdown and YAML plugins the largest part of the peak RSS). Templates are written already formatted; the two Markdown tables whose cells hold the service name are laid out by \`h.mdTable\` exactly as Prettier lays them out. \`test/generator/app.test.ts\` runs Prettier over every emitted JSON/YAML/Markdown file of the whole answer matrix, the value cases and the free-text case and fails on any change; \`test/unit/escape.test.ts\` does the same for \`mdText\` over every description the answers accept.`);
+    out.push(`- **A split bundle** (\`scripts/bundle.mjs\`): the parts of Yeoman a \`new\` run does not reach on its usual path — inquirer with rxjs and the editor prompt's encodings (only needed once a question is asked), fly-import with npm's arborist, pacote and sigstore (installing generators), latest-version (registry look-ups) — are loaded from chunks on first use; synchronous ones (simple-git, normalize-package-data with spdx-correct's start-up sort, tinyglobby/globby) are evaluated on first call. The code loaded at start fell from 6.2 MB to about 2.2 MB.`);
+    out.push(`- **One write per file**: the generator reads each template once and hands the rendered text to \`this.fs.write\` instead of \`copy\`/\`copyTpl\`, which globbed and stat'ed every path. The files still reach disk through Yeoman's conflicter, and the tree through the staging folder and one rename; answers are validated before Yeoman loads, as before. The output is byte-identical (\`test/generator/cli.test.ts\`: bundle and modules write the same bytes).`);
+    out.push(`- **\`--help\`/\`--version\`** no longer load the answer checks (their tables of Python names): three small modules.`, '');
+    if (top.length > 0) out.push(`Where the new \`new\` spends its CPU is the profile table of section 1 (${int(s.cpuProfile.busyMs)} ms busy in one \`node --cpu-prof\` run): ${bundle ? `Yeoman and the generator ${pct(bundle.share)}, ` : ''}${compile ? `compiling the bundle's modules ${pct(compile.share)}, ` : ''}the rest node's own start-up, file I/O and the garbage collector. Node 20 has no on-disk compile cache for ES modules (\`module.enableCompileCache()\` came with Node 22.1), so compilation stays until the platform moves.`, '');
   }
   const w = r.slow;
   if (w) {
@@ -349,18 +377,29 @@ function findings(r) {
     const g = w.targets.find((t) => t.server === 'gunicorn');
     out.push(`**Slow clients.** Behind nginx, ${pct(n.underLoad.share)} of legitimate probes were served during the slow-header load (gunicorn alone: ${pct(g.underLoad.share)}), which is what DESIGN.md §2 claims.${w.defaultServerHeaderTimeout ? '' : ` But nginx closed ${n.slow.closedByServer} slow sockets in ${w.seconds} s: the site's \`client_header_timeout 10s\` does not apply, because nginx reads headers under the default server's timeout and the generated \`default_server\` block (the \`return 444\` catch-all) does not set one, so the 60 s default rules. **Proposed (deploy/nginx/__project__.conf.ejs, templates owner):** add \`client_header_timeout 10s;\` to the \`default_server\` block (measured above: ${w.targets.find((t) => t.server === 'nginx+fix')?.slow.closedByServer ?? '?'} slow sockets closed in the same ${w.seconds} s, probes still all served). It matters once slow clients number in the thousands (\`worker_connections\`), not at 100.`}`, '');
   }
+  const v = r.served;
+  if (v) {
+    const at = (server, c) => v.runs.find((y) => y.server === server && y.connections === c);
+    const n = at('nginx', 64);
+    const d = at('dev', 64);
+    if (n && d) {
+      out.push(`**Served stack: ${ratio(BEFORE.stackOverDev)} → ${ratio(n.rps / d.rps)} the dev server at 64 connections** (${int(n.rps)} vs ${int(d.rps)} requests/s; server CPU per request ${n.serverCpuMsPerRequest.toFixed(2)} ms for nginx + gunicorn vs ${d.serverCpuMsPerRequest.toFixed(2)} ms for the dev server). gunicorn builds the app once in the master (\`preload_app = True\`, DESIGN §2), so a worker recycled by \`max_requests\` is a fork, not a fresh import of Flask and the app (${n.workerBoots ?? '?'} workers were recycled during the nginx runs); the security layer's prebuilt headers (below) lower every request's CPU. With sync workers nginx opens a new upstream connection per request whatever \`keepalive\` says (gunicorn's sync worker closes it), so upstream keep-alive and \`proxy_http_version 1.1\` would buy nothing and are not set; TLS session resumption is configured in the \`default_server\` (where nginx reads it) and does not enter these runs, where wrk keeps its 64 connections open. On two shared cores the stack can use both cores and the dev server about one (the GIL), so the ratio falls whenever other work takes CPU: compare the load averages of the run. Even with both cores free the ratio cannot pass 2 × ${d.serverCpuMsPerRequest.toFixed(2)} ÷ ${n.serverCpuMsPerRequest.toFixed(2)} = ${ratio((2 * d.serverCpuMsPerRequest) / n.serverCpuMsPerRequest)} (the dev server's CPU per request over the stack's, less what wrk itself takes): a sync gunicorn worker spends about as much CPU per request as the threaded dev server (${at('gunicorn', 64)?.serverCpuMsPerRequest.toFixed(2) ?? '?'} ms) and nginx's TLS and proxying come on top, so 1.8× needs the app's own per-request CPU to fall, which is the security layer's work below.`, '');
+    }
+  }
   const x = r.security;
   if (x) {
     const c = x.cpu;
-    const over = Math.max(x.rpsCost, x.cpuCost ?? 0, c['get-first'].cost) > 0.1;
-    out.push(`**Security layer: ${pct(x.rpsCost)} of requests/s${x.gunicornCpu ? `, +${pct(x.cpuCost)} gunicorn CPU per request` : ''} and +${pct(c['get-first'].cost)} in-process CPU per first-visit \`GET /\` — ${over ? 'over' : 'within'} the 10 % budget**, on a page that otherwise does almost nothing (the "off" app spends ${int(c['get-first'].offUs)} µs of CPU on \`GET /\` in-process). The cost is the extensions' per-request work, not a bug in the generated code:`, '');
-    out.push(`- **CSRF** (+${int(c['get-first'].csrfShareUs)} µs first visit, +${int(c['get-returning'].csrfShareUs)} µs returning): \`csrf_token()\` signs a fresh timed token on every page (a new itsdangerous serializer, HMAC) and, for a visitor without a session, stores the raw token in the session, so Flask must serialise, sign and set the session cookie on that response (\`save_session\` is the layer's largest single item in the profile). Inherent to Flask-WTF's session-stored tokens.`);
-    out.push(`- **Talisman** (+${int(c['get-first'].talismanShareUs)} µs): three hooks per request; the after-request one rebuilds the whole CSP string from the policy dict (a \`hasattr(request, ...)\` through a LocalProxy per directive), recomputes the option dict three times, and sets six headers one by one through werkzeug's \`Headers.__setitem__\` (a scan of the header list each).`);
-    out.push(`- **Error pages** no longer pay for CSRF (applied after the first run of this bench): \`error.html\` empties the \`csrf_meta\` block of \`base.html\`, so a 404 signs no token and sets no session cookie (CSRF share of \`GET /missing\` now +${int(c['get-404'].csrfShareUs)} µs; before, a 404 minted a token like any page). A project test asserts a 404 sets no cookie.`, '');
-    out.push(`Further reductions considered:`, '');
-    out.push(`1. **Moderate — build the security headers once** (\`security.py\`): replace Talisman's per-request work with a small class that, at start-up, turns the same options into a fixed header list (Permissions-Policy, X-Frame-Options, nosniff, Referrer-Policy, and HSTS when the request is secure) and a CSP template with a \`{nonce}\` slot; per request it does the force-https check, draws the nonce (\`secrets.token_urlsafe(32)[:32]\`, as Talisman) and adds everything with one \`response.headers.extend(...)\`. \`_LeanHeaders\` in \`bench/py/variants.py\` is a working sketch (~60 lines) and the "lean" column above measures it: ${int(c['get-first'].leanUs)} µs instead of ${int(c['get-first'].onUs)} µs for a first-visit \`GET /\` (layer cost +${pct(c['get-first'].leanCost)} instead of +${pct(c['get-first'].cost)})${x.gunicornCpu ? `, ${x.gunicornCpu.lean.toFixed(2)} instead of ${x.gunicornCpu.on.toFixed(2)} ms of gunicorn CPU per request (${int(x.rpsLean)} vs ${int(x.rpsOn)} requests/s)` : ''}, with the same headers (same names and values, nonce and cookie masked; order may differ). Not done here: it departs from DESIGN.md §1/§2's "Flask-Talisman", and the header tests, the audit rules (which may look for \`Talisman(\`) and the docs would follow; the lead's call.`);
-    out.push(`2. **Not recommended — dropping per-request tokens or the nonce**: both are the protection itself. Behind nginx, the app's copies of the static headers are hidden and re-added by nginx (\`proxy_hide_header\` + the snippet), but they stay in the app so the app is safe on its own and its tests prove them.`, '');
-    out.push(`With a real page (a database query, more template), the same absolute cost is a much smaller share; the ${pct(x.rpsCost)} is the worst case of a near-empty page.`);
+    const over = x.rpsCost > 0.1;
+    out.push(`**Security layer: ${pct(BEFORE.rpsCost)} → ${pct(x.rpsCost)} fewer requests/s under gunicorn${x.gunicornCpu ? `, gunicorn CPU per request +${pct(BEFORE.cpuCost)} → +${pct(x.cpuCost)}` : ''}, in-process CPU per first-visit \`GET /\` +${pct(BEFORE.inprocFirstCost)} → +${pct(c['get-first'].cost)} — ${over ? 'over' : 'within'} the 10 % budget**${x.rpsStock ? ` (the stock layer in this same run: ${pct(x.rpsStockCost)} of requests/s${x.gunicornCpu ? `, +${pct(x.cpuStockCost)} CPU` : ''})` : ''}. Every header and protection is unchanged: the project's header, CSRF and session tests are untouched and pass, and "on" sends the same headers as "stock" for every request kind. What changed, in \`security.py\`:`, '');
+    const cpuRounds = (variant) => x.runs.filter((y) => y.variant === variant).map((y) => y.serverCpuMsPerRequest);
+    const spread = ['on', 'off', 'stock'].map((variant) => cpuRounds(variant)).filter((xs) => xs.length > 0).map((xs) => Math.max(...xs) / Math.min(...xs));
+    if (spread.length > 0 && Math.max(...spread) > 1.3) {
+      out.push(`Under gunicorn, one variant's CPU per request moved by up to ${ratio(Math.max(...spread))} from round to round in this run (load average ${load(x.loadavg.before)}), more than the variants differ, so "on" against "stock" is read from the in-process figures: ${int(c['get-first'].onUs)} vs ${int(c['get-first'].stockUs)} µs for a first visit, ${int(c['get-returning'].onUs)} vs ${int(c['get-returning'].stockUs)} µs returning, ${int(c['post-api'].onUs)} vs ${int(c['post-api'].stockUs)} µs for the JSON POST.`, '');
+    }
+    out.push(`- **Headers built once**: \`Talisman\` there is a subclass of \`flask_talisman.Talisman\` (still what the audit, \`flask security check\` and the docs name; it is configured with the same options). At start-up it turns them, by Talisman's own rules, into the fixed header list and the CSP with a slot for the nonce; per request it does Talisman's https check, draws Talisman's nonce and adds the headers in one \`extend\` (no CSP rebuilt from the dict, no option dict recomputed three times, no six scans of the header list). Views with their own \`@talisman(...)\` options, responses that already carry one of these headers and options the shortcut does not cover take Talisman's own code. Talisman alone now costs +${int(c['get-first'].talismanShareUs)} µs on a first visit.`);
+    out.push(`- **Session signing serializer built once** per set of keys (\`_SessionInterface\`): Flask builds a new one, with a trial serialisation, both when it opens and when it saves a session, on every request. The cookie format, keys, salt and fallbacks are Flask's.`);
+    out.push(`- **Already so, and kept**: the CSRF token is signed at most once per request and only when a template asks for it (\`csrf_token()\`; error pages ask for none), and the session is written only when it changed (a returning visitor gets no Set-Cookie).`, '');
+    out.push(`What remains is Flask-WTF's and Flask's per-visitor work (+${int(c['get-first'].csrfShareUs)} µs on a first visit): a fresh raw token stored in the session, the token signed for the page, and the session cookie serialised, signed and set. That is the protection itself; making it cheaper would mean replacing Flask-WTF's token or Flask's cookie format, which DESIGN does not want. With a real page (a database query, more template) the same absolute cost is a much smaller share: ${pct(x.rpsCost)} is the worst case of a near-empty page.`);
   }
   return out.join('\n');
 }

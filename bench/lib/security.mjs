@@ -16,13 +16,13 @@ const PY = (name) => fileURLToPath(new URL(`../py/${name}`, import.meta.url));
 export async function securityBench({ project, prefix, connections = 16, seconds = 5, rounds = 4, batches = 25, batch = 120, profileCount = 1500 }) {
   copyFileSync(PY('variants.py'), join(project.projectDir, 'bench_variants.py'));
 
-  log('security: gunicorn, generated app vs CSRF+Talisman off vs the "lean" headers sketch');
+  log('security: gunicorn, generated app vs CSRF+Talisman off vs the stock layer (before the prebuilt headers)');
   const servers = [];
   const runs = [];
   try {
     servers.push(['on', await startGunicorn(project, join(prefix, 'on'), { app: 'wsgi:app' })]);
     servers.push(['off', await startGunicorn(project, join(prefix, 'off'), { app: 'bench_variants:app_off' })]);
-    servers.push(['lean', await startGunicorn(project, join(prefix, 'lean'), { app: 'bench_variants:app_lean' })]);
+    servers.push(['stock', await startGunicorn(project, join(prefix, 'stock'), { app: 'bench_variants:app_stock' })]);
     const headers = directHeaders(project);
     for (const [, server] of servers) await wrk(server.url, { connections, seconds: 2, headers });
     for (let round = 0; round < rounds; round += 1) {
@@ -38,13 +38,13 @@ export async function securityBench({ project, prefix, connections = 16, seconds
   const meanRps = (v) => runs.filter((r) => r.variant === v).reduce((s, r) => s + r.rps, 0) / rounds;
   const rpsOn = meanRps('on');
   const rpsOff = meanRps('off');
-  const rpsLean = meanRps('lean');
+  const rpsStock = meanRps('stock');
   // gunicorn CPU (master + workers, recycled ones included) per request, over all rounds.
   const cpuPerRequest = (v) => {
     const mine = runs.filter((r) => r.variant === v);
     return mine.reduce((sum, r) => sum + r.serverCpuMsPerRequest * r.requests, 0) / mine.reduce((sum, r) => sum + r.requests, 0);
   };
-  const gunicornCpu = { on: cpuPerRequest('on'), off: cpuPerRequest('off'), lean: cpuPerRequest('lean') };
+  const gunicornCpu = { on: cpuPerRequest('on'), off: cpuPerRequest('off'), stock: cpuPerRequest('stock') };
 
   log(`security: in-process CPU per request, ${batches} batches × ${batch} requests × 5 variants × 4 kinds, plus cProfile`);
   const out = join(prefix, 'inproc.json');
@@ -64,8 +64,8 @@ export async function securityBench({ project, prefix, connections = 16, seconds
       offUs: us('off'),
       csrfOnlyUs: us('csrf'),
       talismanOnlyUs: us('talisman'),
-      leanUs: us('lean'),
-      leanCost: us('lean') / us('off') - 1,
+      stockUs: us('stock'),
+      stockCost: us('stock') / us('off') - 1,
       cost: us('on') / us('off') - 1,
       medianOnUs: med('on'),
       medianOffUs: med('off'),
@@ -84,12 +84,12 @@ export async function securityBench({ project, prefix, connections = 16, seconds
     rpsOff,
     rpsRatio: rpsOn / rpsOff,
     rpsCost: 1 - rpsOn / rpsOff,
-    rpsLean,
-    rpsLeanCost: 1 - rpsLean / rpsOff,
+    rpsStock,
+    rpsStockCost: 1 - rpsStock / rpsOff,
     gunicornCpu,
     cpuCost: gunicornCpu.on / gunicornCpu.off - 1,
-    cpuLeanCost: gunicornCpu.lean / gunicornCpu.off - 1,
-    leanHeaderDiffs: inproc.lean_header_diffs,
+    cpuStockCost: gunicornCpu.stock / gunicornCpu.off - 1,
+    stockHeaderDiffs: inproc.stock_header_diffs,
     cpu,
     inproc,
   };

@@ -52,13 +52,17 @@ export function nginxSubstitutions(text, { serviceName, domain, installDir }, { 
     .replaceAll('/var/www/_letsencrypt', `${prefix}/acme`);
 }
 
-/** Comments out the site's `limit_req zone=` lines; throws if there were none to remove. */
+/**
+ * Comments out the site's `limit_req zone=` lines, and a per-address `limit_conn` cap if the
+ * site has one (64 connections from 127.0.0.1 are one address); throws if there was no
+ * limit_req line to remove.
+ */
 export function withoutRateLimits(siteText) {
   let count = 0;
   const text = siteText.replace(/^(\s*)(limit_req\s+zone=[^;]*;)/gm, (_m, indent, directive) => {
     count += 1;
     return `${indent}# bench: rate limit bypassed for the throughput run: ${directive}`;
-  });
+  }).replace(/^(\s*)(limit_conn\s+\w+\s+\d+;)/gm, (_m, indent, directive) => `${indent}# bench: connection cap bypassed for the throughput run: ${directive}`);
   if (count === 0) throw new Error('the site file has no limit_req zone= line to bypass');
   return text;
 }

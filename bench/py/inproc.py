@@ -199,8 +199,8 @@ def main():
     os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
     apps = {v: bench_variants.build(v) for v in bench_variants.VARIANTS}
     kinds = {v: requests_for(app) for v, app in apps.items()}
-    diffs = same_headers(apps["on"], apps["lean"], kinds["on"], kinds["lean"])
-    result = {"batches": args.batches, "batch": args.batch, "lean_header_diffs": diffs}
+    diffs = same_headers(apps["on"], apps["stock"], kinds["on"], kinds["stock"])
+    result = {"batches": args.batches, "batch": args.batch, "stock_header_diffs": diffs}
     result["variants"] = measure(apps, kinds, args.batches, args.batch)
     if args.profile:
         result["profile"] = {v: profile(apps[v], kinds[v]["get-first"], args.profile_count) for v in ("on", "off")}

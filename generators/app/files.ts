@@ -24,6 +24,8 @@ export const HARDENING_PATHS: readonly string[] = [
   'deploy_scan.py',
   'secret_scan.py',
   'template_audit.py',
+  // The header policy: security.py sends it, the nginx snippet is rendered from it
+  'security-headers.json',
   'templates/hardening/error.html',
   'testing.py',
   'tests/__init__.py',
@@ -54,6 +56,11 @@ const HARDENING_FILES: readonly FileRow[] = [...HARDENING_PATHS, HARDENING_ALLOW
 export const PROJECT_FILES: readonly FileRow[] = [
   // Packaging and entry points
   { template: 'pyproject.toml.ejs', owner: 'user' },
+  // What production and CI install: every package pinned with its hashes (npm run locks). The
+  // locks follow the project's own dependencies once it has some, so they are the user's.
+  { template: 'requirements.lock', owner: 'user' },
+  { template: 'requirements-dev.lock', owner: 'user' },
+  { template: 'scripts/lock.py', owner: 'generator' },
   { template: 'wsgi.py.ejs', owner: 'user' },
   { template: 'gunicorn.conf.py.ejs', owner: 'generator' },
   // Environment: the dev key is random and private; production never reads .env

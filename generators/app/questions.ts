@@ -1,18 +1,20 @@
 // The interactive prompts, built from the single validation module. Each question asks for one
 // answer; `validate` and `filter` call the same pure functions `--answers FILE` goes through.
+// Inquirer validates what was typed *before* `filter` runs, so `validate` normalises first
+// (a typed `512k` is valid), and `filter` then stores the normalised value.
 import {
   type Answers,
   CI_PROVIDERS,
   derivePackageName,
   HSTS_FIRST_DEPLOY,
   HSTS_TWO_YEARS,
-  parseSize,
+  normalizeAnswer,
   PYTHON_VERSIONS,
-  VALIDATORS,
+  verdictFor,
 } from '../lib/answers.js';
 
 export interface Question {
-  type: 'input' | 'list' | 'confirm' | 'number';
+  type: 'input' | 'select' | 'confirm' | 'number';
   name: keyof Answers;
   message: string;
   default?: unknown;
@@ -22,7 +24,8 @@ export interface Question {
   validate?: (input: unknown) => true | string;
 }
 
-const check = (key: keyof Answers) => (input: unknown) => VALIDATORS[key](input);
+const check = (key: keyof Answers) => (input: unknown) => verdictFor(key, input);
+const normalize = (key: keyof Answers) => (input: unknown) => normalizeAnswer(key, input);
 
 /** Questions for the answers not already given; defaults come from `defaults`. */
 export function buildQuestions(defaults: Answers, given: Partial<Answers>): Question[] {
@@ -38,9 +41,15 @@ export function buildQuestions(defaults: Answers, given: Partial<Answers>): Ques
     },
     { type: 'input', name: 'description', message: 'One-line description', validate: check('description') },
     { type: 'input', name: 'author', message: 'Author (name, optionally <email>)', validate: check('author') },
-    { type: 'input', name: 'domain', message: 'Public domain (TRUSTED_HOSTS, nginx server_name, certificate)', validate: check('domain') },
     {
-      type: 'list',
+      type: 'input',
+      name: 'domain',
+      message: 'Public domain (TRUSTED_HOSTS, nginx server_name, certificate)',
+      filter: normalize('domain'),
+      validate: check('domain'),
+    },
+    {
+      type: 'select',
       name: 'hstsMaxAge',
       message: 'HSTS max-age',
       choices: [
@@ -52,13 +61,13 @@ export function buildQuestions(defaults: Answers, given: Partial<Answers>): Ques
       type: 'input',
       name: 'maxContentLength',
       message: 'Request body limit (bytes, or e.g. 512k, 1m)',
-      filter: (input) => (typeof input === 'string' || typeof input === 'number' ? parseSize(input) ?? input : input),
+      filter: normalize('maxContentLength'),
       validate: check('maxContentLength'),
     },
     { type: 'confirm', name: 'includeApi', message: 'Include the JSON API example called with fetch()?' },
-    { type: 'list', name: 'pythonVersion', message: 'Minimum Python', choices: PYTHON_VERSIONS.map((v) => ({ name: v, value: v })) },
+    { type: 'select', name: 'pythonVersion', message: 'Minimum Python', choices: PYTHON_VERSIONS.map((v) => ({ name: v, value: v })) },
     {
-      type: 'list',
+      type: 'select',
       name: 'gunicornBind',
       message: 'gunicorn listens on',
       choices: [
@@ -75,7 +84,7 @@ export function buildQuestions(defaults: Answers, given: Partial<Answers>): Ques
     },
     { type: 'confirm', name: 'systemd', message: 'Include a hardened systemd unit?' },
     {
-      type: 'list',
+      type: 'select',
       name: 'ci',
       message: 'CI workflows',
       choices: CI_PROVIDERS.map((v) => ({ name: v, value: v })),

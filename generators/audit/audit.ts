@@ -3,33 +3,23 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  classify,
-  isExampleEnv,
-  looksLikeNginx,
-  matchIgnore,
-  parseComposeLike,
-  parseDockerfile,
-  parseEnvFile,
-  parseGitignore,
-  parseNginx,
-  parsePipfile,
-  parseProcfile,
-  parsePyproject,
-  parseRequirements,
-  parseSetupCfg,
-  parseShellCommands,
-  parseSystemd,
-  parseTemplateAllowList,
-  parseWorkflow,
-  scanJs,
-  type FileKind,
-  type IgnoreRule,
-} from './deploy.js';
+import { classify, isExampleEnv, isShellScript, matchIgnore, parseGitignore, parseShellCommands, type FileKind, type IgnoreRule } from './deploy.js';
 import { readGitTracking, type GitTracking } from './gitindex.js';
-import type { AuditReport, DeployFacts, Diagnostic, ProjectFacts, PythonResult, Skipped } from './model.js';
+import type {
+  AnalysisInfo,
+  AuditReport,
+  CommandFact,
+  DeployFacts,
+  Diagnostic,
+  EnvFileInfo,
+  ProjectFacts,
+  PythonResult,
+  Skipped,
+} from './model.js';
 import { runAnalyser } from './python.js';
+import { DEPLOY_KINDS, emptyFacts, mergeFacts, READERS, readFile } from './readers.js';
 import { buildReport } from './report.js';
+import { excludedAs, isExcluded } from './scope.js';
 import { walkTree } from './walk.js';
 
 export const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
@@ -43,17 +33,41 @@ export interface AuditOptions {
   /** Files larger than this are skipped (default 2 MiB). */
   maxBytes?: number;
   env?: NodeJS.ProcessEnv;
+  /** Receives the facts the report is built from (the preset policy rules read them too). */
+  onFacts?: (facts: ProjectFacts) => void;
 }
 
 export async function auditProject(dir: string, options: AuditOptions = {}): Promise<AuditReport> {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const root = await resolveRoot(dir);
+  const gathered = await gatherFacts(root, options);
+  options.onFacts?.(gathered.facts);
+  return buildReport({ root, version: toolVersion(), facts: gathered.facts, analysis: gathered.analysis });
+}
+
+export interface Gathered {
+  facts: ProjectFacts;
+  analysis: AnalysisInfo;
+}
+
+/**
+ * Every fact about a project, read-only: walk the tree, leave out what no rule judges (scope.ts),
+ * read each file with the reader of its kind (readers.ts), Python files and templates with the
+ * Python helper, then the scripts the start commands run and the git status of env files. The
+ * retrofit command starts from the same facts.
+ */
+export async function gatherFacts(root: string, options: AuditOptions = {}): Promise<Gathered> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const walked = await walkTree(root);
   const skipped: Skipped[] = [...walked.skipped];
   const errors: Diagnostic[] = [];
-
+  const excluded = { tests: 0, vendored: 0 };
   const byKind = new Map<FileKind, string[]>();
   for (const file of walked.files) {
+    const why = excludedAs(file);
+    if (why) {
+      excluded[why === 'test code' ? 'tests' : 'vendored']++;
+      continue;
+    }
     const kind = classify(file);
     if (!kind) continue;
     const list = byKind.get(kind) ?? [];
@@ -61,8 +75,68 @@ export async function auditProject(dir: string, options: AuditOptions = {}): Pro
     byKind.set(kind, list);
   }
   const files = (kind: FileKind) => byKind.get(kind) ?? [];
+  const reader = fileReader(root, maxBytes, skipped);
 
-  // Size check for everything that will be read
+  const pythonFiles = await reader.filterReadable(files('python'));
+  const templateFiles = await reader.filterReadable(files('template'));
+  const analysing = runAnalyser({ root, python: pythonFiles, templates: templateFiles, maxBytes }, options.env);
+  analysing.catch(() => undefined); // awaited below; this only keeps an early failure from counting as unhandled
+
+  // Every other kind through its reader, while the Python helper works
+  const found = emptyFacts();
+  let deployCount = 0;
+  for (const kind of Object.keys(READERS) as FileKind[]) {
+    for (const file of files(kind)) {
+      const text = await reader.readText(file);
+      if (text === null) continue;
+      const facts = readFile(kind, file, text);
+      if (DEPLOY_KINDS.has(kind) || (kind === 'conf' && (facts.nginx?.length ?? 0) > 0)) deployCount++;
+      mergeFacts(found, facts);
+    }
+  }
+  found.commands.push(...(await scriptCommands(found.commands, walked.files, reader.readText)));
+
+  const envFiles = await envFileStatus(root, files('env'), files('gitignore'), reader.readText);
+  const analysed: PythonResult = await analysing;
+  for (const file of [...analysed.files, ...analysed.templates]) {
+    if (file.skipped) skipped.push({ file: file.path, reason: `${file.skipped} (not analysed)` });
+    if (file.error) errors.push({ file: file.path, line: file.error.line, message: file.error.message });
+  }
+
+  const deploy: DeployFacts = { ...found, envFiles, workflows: files('workflow') };
+  const facts: ProjectFacts = { python: analysed.files, templates: analysed.templates, deploy };
+  const notes: string[] = [];
+  if (!analysed.files.some((f) => f.facts.some((x) => x.kind === 'flask-app' || (x.kind === 'class' && ((x.bases as string[]) ?? []).some((b) => b.split('.').pop() === 'Flask'))))) {
+    notes.push('No Flask(...) application was found: is this a Flask project?');
+  }
+  if (analysed.jinja === null && templateFiles.length > 0) {
+    notes.push('jinja2 is not importable by the Python used, so templates were checked with the fallback scanner.');
+  }
+  const left = [excluded.tests ? plural(excluded.tests, 'test file') : '', excluded.vendored ? plural(excluded.vendored, 'vendored or minified asset') : ''];
+  if (left.some(Boolean)) notes.push(`Left out of every rule: ${left.filter(Boolean).join(' and ')}.`);
+  return {
+    facts,
+    analysis: {
+      filesSeen: walked.files.length,
+      pythonFiles: pythonFiles.length,
+      templateFiles: templateFiles.length,
+      deployFiles: deployCount,
+      python: analysed.python,
+      templateParser: analysed.jinja ? `jinja2 ${analysed.jinja}` : 'fallback',
+      errors,
+      skipped,
+      notes,
+      excluded,
+    },
+  };
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+type ReadText = (file: string) => Promise<string | null>;
+
+/** Size-checked, binary-checked reads; what cannot be read is listed in `skipped`. */
+function fileReader(root: string, maxBytes: number, skipped: Skipped[]) {
   const readable = async (file: string): Promise<boolean> => {
     try {
       const stat = await fs.lstat(path.join(root, file));
@@ -81,151 +155,83 @@ export async function auditProject(dir: string, options: AuditOptions = {}): Pro
     for (const file of list) if (await readable(file)) out.push(file);
     return out;
   };
-
-  const pythonFiles = await filterReadable(files('python'));
-  const templateFiles = await filterReadable(files('template'));
-  const analysed: PythonResult = await runAnalyser({ root, python: pythonFiles, templates: templateFiles, maxBytes }, options.env);
-
-  for (const file of [...analysed.files, ...analysed.templates]) {
-    if (file.skipped) skipped.push({ file: file.path, reason: `${file.skipped} (not analysed)` });
-    if (file.error) errors.push({ file: file.path, line: file.error.line, message: file.error.message });
-  }
-
-  // Deploy, dependency and environment files
-  const readText = async (file: string): Promise<string | null> => {
-    if (!(await readable(file))) return null;
-    try {
-      const buffer = await fs.readFile(path.join(root, file));
-      if (buffer.subarray(0, 8192).includes(0)) {
-        skipped.push({ file, reason: 'binary (not analysed)' });
-        return null;
+  const cache = new Map<string, string | null>();
+  const readText: ReadText = async (file) => {
+    if (cache.has(file)) return cache.get(file)!;
+    let text: string | null = null;
+    if (await readable(file)) {
+      try {
+        const buffer = await fs.readFile(path.join(root, file));
+        if (buffer.subarray(0, 8192).includes(0)) skipped.push({ file, reason: 'binary (not analysed)' });
+        else text = buffer.toString('utf8');
+      } catch (error) {
+        skipped.push({ file, reason: `unreadable (${(error as NodeJS.ErrnoException).code ?? 'error'})` });
       }
-      return buffer.toString('utf8');
-    } catch (error) {
-      skipped.push({ file, reason: `unreadable (${(error as NodeJS.ErrnoException).code ?? 'error'})` });
-      return null;
     }
+    cache.set(file, text);
+    return text;
   };
+  return { filterReadable, readText };
+}
 
-  const deploy: DeployFacts = {
-    commands: [],
-    env: [],
-    dependencies: [],
-    nginx: [],
-    envFiles: [],
-    js: [],
-    templateAllowList: [],
-    workflows: files('workflow'),
-  };
-  let deployCount = 0;
-  const each = async (kind: FileKind, handle: (file: string, text: string) => void) => {
-    for (const file of files(kind)) {
-      const text = await readText(file);
-      if (text === null) continue;
-      deployCount++;
-      handle(file, text);
-    }
-  };
-  await each('procfile', (file, text) => {
-    const r = parseProcfile(file, text);
-    deploy.commands.push(...r.commands);
-    deploy.env.push(...r.env);
-  });
-  await each('dockerfile', (file, text) => {
-    const r = parseDockerfile(file, text);
-    deploy.commands.push(...r.commands);
-    deploy.env.push(...r.env);
-    deploy.dependencies.push(...r.dependencies);
-  });
-  await each('compose', (file, text) => {
-    const r = parseComposeLike(file, text, 'compose');
-    deploy.commands.push(...r.commands);
-    deploy.env.push(...r.env);
-  });
-  await each('platform-yaml', (file, text) => {
-    const r = parseComposeLike(file, text, 'yaml');
-    deploy.commands.push(...r.commands);
-    deploy.env.push(...r.env);
-  });
-  await each('systemd', (file, text) => {
-    const r = parseSystemd(file, text);
-    deploy.commands.push(...r.commands);
-    deploy.env.push(...r.env);
-  });
-  await each('nginx', (file, text) => deploy.nginx.push(...parseNginx(file, text)));
-  for (const file of files('conf')) {
-    const text = await readText(file);
-    if (text !== null && looksLikeNginx(text)) {
-      deployCount++;
-      deploy.nginx.push(...parseNginx(file, text));
-    }
+/**
+ * The shell scripts start commands run are start commands too: `CMD ["./entrypoint.sh"]`, or an
+ * ENTRYPOINT naming a `#!/bin/sh` script without extension (`docker-entrypoint`), matched by file
+ * name anywhere in the tree. A script an ENTRYPOINT runs gets the CMD's first word as its
+ * selector, so a `case "$1" in server)` branch can be told from a `dev)` one.
+ */
+async function scriptCommands(commands: readonly CommandFact[], tree: readonly string[], readText: ReadText): Promise<CommandFact[]> {
+  const byName = new Map<string, string[]>();
+  for (const file of tree) {
+    if (isExcluded(file)) continue;
+    const base = file.split('/').pop()!;
+    if (!/\.sh$/.test(base) && base.includes('.')) continue;
+    const list = byName.get(base) ?? [];
+    list.push(file);
+    byName.set(base, list);
   }
-  await each('uwsgi', (file) => deploy.commands.push({ file, line: 1, source: 'uwsgi.ini', command: `uwsgi --ini ${file}` }));
-  await each('requirements', (file, text) => deploy.dependencies.push(...parseRequirements(file, text)));
-  await each('pyproject', (file, text) => deploy.dependencies.push(...parsePyproject(file, text)));
-  await each('pipfile', (file, text) => deploy.dependencies.push(...parsePipfile(file, text)));
-  await each('setup-cfg', (file, text) => deploy.dependencies.push(...parseSetupCfg(file, text)));
-  await each('workflow', (file, text) => deploy.env.push(...parseWorkflow(file, text)));
-  await each('template-allowlist', (file, text) => deploy.templateAllowList.push(...parseTemplateAllowList(file, text)));
-  for (const file of files('js')) {
-    const text = await readText(file);
-    if (text !== null) deploy.js.push(...scanJs(file, text));
-  }
-
-  // Shell scripts that a start command runs (e.g. CMD ["./entrypoint.sh"]) are start commands too.
-  const scripts = files('shell');
+  const out: CommandFact[] = [];
   const seen = new Set<string>();
-  for (const command of [...deploy.commands]) {
-    for (const m of command.command.matchAll(/(?:^|[\s/"'])([\w.-]+\.sh)\b/g)) {
-      for (const script of scripts.filter((s) => s.split('/').pop() === m[1] && !seen.has(s))) {
-        seen.add(script);
+  const queue = [...commands];
+  while (queue.length > 0) {
+    const command = queue.shift()!;
+    const cmd = command.source === 'dockerfile:entrypoint'
+      ? commands.find((c) => c.file === command.file && c.source === 'dockerfile:cmd')
+      : undefined;
+    for (const word of command.command.split(/\s+/)) {
+      const base = word.replace(/^["']|["']$/g, '').split('/').pop()!;
+      for (const script of byName.get(base) ?? []) {
+        if (seen.has(script)) continue;
         const text = await readText(script);
-        if (text !== null) deploy.commands.push(...parseShellCommands(script, text, `script:${command.file}`));
+        if (text === null || (!script.endsWith('.sh') && !isShellScript(text))) continue;
+        seen.add(script);
+        const found = parseShellCommands(script, text, `script:${command.file}`);
+        const selector = cmd?.command.split(/\s+/)[0];
+        for (const f of found) if (selector !== undefined) f.selector = selector;
+        out.push(...found);
+        queue.push(...found);
       }
     }
   }
+  return out;
+}
 
-  // Environment files: are they tracked by git, or at least ignored?
-  const envFiles = files('env');
-  const tracking = envFiles.length > 0 ? readGitTracking(root) : null;
-  const ignoreLevels = envFiles.length > 0 ? await ignoreLevelsFor(root, files('gitignore'), tracking, readText) : [];
+/** Whether each env file is tracked by git or at least ignored. */
+async function envFileStatus(root: string, envFiles: string[], gitignores: string[], readText: ReadText): Promise<EnvFileInfo[]> {
+  if (envFiles.length === 0) return [];
+  const tracking = readGitTracking(root);
+  const ignoreLevels = await ignoreLevelsFor(root, gitignores, tracking, readText);
+  const out: EnvFileInfo[] = [];
   for (const file of envFiles) {
-    const text = await readText(file);
-    if (text === null) continue;
-    deployCount++;
-    deploy.env.push(...parseEnvFile(file, text));
-    deploy.envFiles.push({
+    if ((await readText(file)) === null) continue;
+    out.push({
       file,
       tracked: tracking ? tracking.isTracked(file) : null,
       ignored: isIgnoredByLevels(path.join(root, file), ignoreLevels),
       example: isExampleEnv(file),
     });
   }
-
-  const facts: ProjectFacts = { python: analysed.files, templates: analysed.templates, deploy };
-  const notes: string[] = [];
-  if (!analysed.files.some((f) => f.facts.some((x) => x.kind === 'flask-app'))) {
-    notes.push('No Flask(...) application was found: is this a Flask project?');
-  }
-  if (analysed.jinja === null && templateFiles.length > 0) {
-    notes.push('jinja2 is not importable by the Python used, so templates were checked with the fallback scanner.');
-  }
-  return buildReport({
-    root,
-    version: toolVersion(),
-    facts,
-    analysis: {
-      filesSeen: walked.files.length,
-      pythonFiles: pythonFiles.length,
-      templateFiles: templateFiles.length,
-      deployFiles: deployCount,
-      python: analysed.python,
-      templateParser: analysed.jinja ? `jinja2 ${analysed.jinja}` : 'fallback',
-      errors,
-      skipped,
-      notes,
-    },
-  });
+  return out;
 }
 
 interface IgnoreLevel {
@@ -242,7 +248,7 @@ async function ignoreLevelsFor(
   root: string,
   inTree: string[],
   tracking: GitTracking | null,
-  readText: (file: string) => Promise<string | null>,
+  readText: ReadText,
 ): Promise<IgnoreLevel[]> {
   const levels: IgnoreLevel[] = [];
   const readOutside = async (file: string) => {
@@ -289,10 +295,20 @@ async function resolveRoot(dir: string): Promise<string> {
   let stat;
   try {
     stat = await fs.stat(absolute);
-  } catch {
-    throw new AuditInputError(`${dir} does not exist`);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new AuditInputError(`${dir} does not exist`);
+    throw new AuditInputError(`${dir} cannot be read (${code ?? 'error'}): run the audit as a user who can read it`);
   }
   if (!stat.isDirectory()) throw new AuditInputError(`${dir} is not a folder`);
+  // A report on a folder the audit cannot list, or on an empty one, would grade what it never saw.
+  let entries: string[];
+  try {
+    entries = await fs.readdir(absolute);
+  } catch (error) {
+    throw new AuditInputError(`${dir} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}): run the audit as a user who can read it`);
+  }
+  if (entries.length === 0) throw new AuditInputError(`${dir} is empty: there is no project to audit`);
   return fs.realpath(absolute);
 }
 

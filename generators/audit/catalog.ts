@@ -183,6 +183,10 @@ export const RULES: readonly RuleInfo[] = [
     'At startup, raise a clear exception when SECRET_KEY is missing, shorter than 32 random bytes (64 hex characters) or a known placeholder.'),
   rule('secret-key', 'test-literal', 'low', 'A literal key in test or development configuration',
     'Generate test keys at run time (secrets.token_hex(32)) so no literal key exists to be copied into production.'),
+  rule('secret-key', 'env-in-image', 'high', 'The production image copies a .env file with a key',
+    'Add a .dockerignore that excludes .env* (keep !.env.example), or COPY only the folders the app needs.'),
+  rule('secret-key', 'rotation-needs-upgrade', 'low', 'The pinned Flask has no SECRET_KEY_FALLBACKS',
+    'Upgrade to Flask 3.1 or newer, then list the previous key in SECRET_KEY_FALLBACKS when rotating.'),
   // 4. csrf
   rule('csrf', 'no-global-protection', 'high', 'CSRFProtect is not installed on the app',
     'Create `csrf = CSRFProtect()` and call `csrf.init_app(app)` in the application factory (or CSRFProtect(app)).'),
@@ -204,6 +208,8 @@ export const RULES: readonly RuleInfo[] = [
     'Remove `csrf = False` from the form\'s Meta (or meta={"csrf": False}).'),
   rule('csrf', 'xhr-without-token', 'medium', 'A state-changing fetch/XHR sends no CSRF token',
     'Read the token from <meta name="csrf-token" content="{{ csrf_token() }}"> and send it as the X-CSRFToken header.'),
+  rule('csrf', 'state-changing-get', 'medium', 'A GET route changes state',
+    'Make the route POST (or DELETE) and send it from a form or fetch with the CSRF token; GET must be safe.'),
   // 5. templating
   rule('templating', 'ssti', 'critical', 'A template is built from request data',
     'Never pass request data as template source: render a template file with render_template() and pass the data as variables.'),
@@ -242,6 +248,8 @@ export const RULES: readonly RuleInfo[] = [
     'Raise max-age to 63072000 (two years) once HTTPS works everywhere.'),
   rule('headers', 'missing-header', 'medium', 'A baseline security header is missing',
     'Send X-Frame-Options: DENY (or frame-ancestors), X-Content-Type-Options: nosniff and a CSP on every response.'),
+  rule('headers', 'hsts-default-off', 'medium', 'HSTS is off unless a setting turns it on',
+    'Default the setting to on (max-age of at least one year) and let development turn it off.'),
 ];
 
 export const RULES_BY_ID: ReadonlyMap<string, RuleInfo> = new Map(RULES.map((r) => [r.id, r]));

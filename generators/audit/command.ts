@@ -1,7 +1,9 @@
 // `hardened-flask audit [dir]`: flags, output and exit code. Deliberately free of Yeoman imports
 // so the command starts fast.
 import { promises as fs } from 'node:fs';
-import { AuditInputError, auditProject, toolVersion } from './audit.js';
+import { AuditInputError, toolVersion } from './audit.js';
+import { auditWithPolicy } from './policy-source.js';
+import { addPolicyToSarif, renderPolicyMarkdown, renderPolicyTable, type PolicySection } from './policy.js';
 import { AnalyserUnavailable } from './python.js';
 import { COLOURS, PLAIN, renderMarkdown, renderSarif, renderTable } from './render.js';
 import { exitCodeFor, renderJson, type FailOn } from './report.js';
@@ -29,11 +31,16 @@ Options:
   --fail-on <level>         exit 1 when a protection is "missing", or with "partial" when one
                             is partial or missing (for CI)
   --output <file>           write the report to <file> instead of standard output
+  --policy <preset>         check a preset's policy too (a preset file, folder or installed
+                            package); without it, the policy of the preset the project
+                            records in .yo-rc.json. Any violation exits 1, whatever --fail-on
+  --no-policy               ignore the recorded preset's policy
   --debug                   show a stack trace on unexpected errors
   -h, --help                show this help
   -v, --version             show the version
 
-Exit codes: 0 audit done, 1 --fail-on threshold reached, 2 bad usage or bad input.
+Exit codes: 0 audit done, 1 --fail-on threshold reached or a policy violated, 2 bad usage or
+bad input.
 Environment: HARDENED_FLASK_PYTHON names the Python interpreter (default: python3).
 `;
 
@@ -46,6 +53,8 @@ export interface AuditArgs {
   format: Format;
   failOn?: FailOn;
   output?: string;
+  policy?: string;
+  noPolicy?: boolean;
   help: boolean;
   version: boolean;
   debug: boolean;
@@ -110,12 +119,22 @@ export function parseAuditArgs(argv: readonly string[]): AuditArgs {
         args.output = v;
         break;
       }
+      case '--policy': {
+        const v = value();
+        if (!v.trim()) throw new UsageError('--policy needs a preset file, folder or package name');
+        args.policy = v;
+        break;
+      }
+      case '--no-policy':
+        args.noPolicy = true;
+        break;
       default:
         throw new UsageError(`unknown option ${name}; see hardened-flask audit --help`);
     }
   }
   if (positionals.length > 1) throw new UsageError(`audit takes one folder, got ${positionals.length}: ${positionals.join(' ')}`);
   if (positionals[0] !== undefined) args.dir = positionals[0];
+  if (args.policy !== undefined && args.noPolicy) throw new UsageError('--policy and --no-policy cannot be used together');
   return args;
 }
 
@@ -165,11 +184,12 @@ export async function auditCommand(argv: string[], io: CommandIO = processIO()):
     return 0;
   }
   let report: AuditReport;
+  let section: PolicySection | undefined;
   try {
-    report = await auditProject(args.dir, { env: io.env });
+    ({ report, section } = await auditWithPolicy(args.dir, args.noPolicy ? false : args.policy, toolVersion(), { env: io.env }));
   } catch (error) {
-    if (error instanceof AuditInputError || error instanceof AnalyserUnavailable) {
-      io.stderr(`hardened-flask audit: ${error.message}\n`);
+    if (error instanceof AuditInputError || error instanceof AnalyserUnavailable || (error as Error).name === 'AnswerError') {
+      io.stderr(`hardened-flask audit: ${(error as Error).message}\n`);
     } else {
       io.stderr(`hardened-flask audit: unexpected error: ${(error as Error).message ?? String(error)}${args.debug ? '' : ' (run again with --debug for details)'}\n`);
       if (args.debug) io.stderr(`${(error as Error).stack ?? ''}\n`);
@@ -177,7 +197,7 @@ export async function auditCommand(argv: string[], io: CommandIO = processIO()):
     return 2;
   }
   const colour = args.format === 'table' && !args.output && io.isTTY && !io.env.NO_COLOR && io.env.TERM !== 'dumb';
-  const text = renderReport(report, args.format, colour);
+  const text = withPolicy(renderReport(report, args.format, colour), args.format, section);
   if (args.output) {
     try {
       await fs.writeFile(args.output, text);
@@ -186,9 +206,21 @@ export async function auditCommand(argv: string[], io: CommandIO = processIO()):
       return 2;
     }
     const s = report.summary;
-    io.stderr(`hardened-flask audit: ${s.implemented} of ${s.total} implemented, ${s.partial} partial, ${s.missing} missing; report written to ${args.output}\n`);
+    const violated = section ? `; ${section.violations.length} policy violation${section.violations.length === 1 ? '' : 's'}` : '';
+    io.stderr(`hardened-flask audit: ${s.implemented} of ${s.total} implemented, ${s.partial} partial, ${s.missing} missing${violated}; report written to ${args.output}\n`);
   } else {
     io.stdout(text);
   }
+  // With a policy in force, a violation fails the gate whatever --fail-on says.
+  if (section && section.violations.length > 0) return 1;
   return exitCodeFor(report, args.failOn);
+}
+
+/** The policy section in the chosen format (JSON carries it as the report's `policy` field). */
+export function withPolicy(text: string, format: Format, section: PolicySection | undefined): string {
+  if (!section) return text;
+  if (format === 'table') return text + renderPolicyTable(section);
+  if (format === 'md') return text + renderPolicyMarkdown(section);
+  if (format === 'sarif') return addPolicyToSarif(text, section);
+  return text;
 }

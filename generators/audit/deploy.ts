@@ -1,7 +1,8 @@
 // Small parsers for the files around the code: where the app is started, which variables it
 // gets, which packages it installs, and what the reverse proxy adds. Each takes a file's text
 // and returns facts with line numbers; none does I/O.
-import type { AllowEntry, CommandFact, DependencyFact, EnvFact, JsFact, NginxFact } from './model.js';
+import type { AllowEntry, CommandFact, ConfigDataFact, DependencyFact, DockerCopyFact, EnvFact, HeaderPolicyFact, JsFact, NginxFact } from './model.js';
+import { looksMinified } from './scope.js';
 
 export type FileKind =
   | 'python'
@@ -23,6 +24,9 @@ export type FileKind =
   | 'js'
   | 'gitignore'
   | 'template-allowlist'
+  | 'dockerignore'
+  | 'config-data'
+  | 'header-policy'
   | 'shell';
 
 const TEMPLATE_EXT = /\.(html?|xhtml|xml|svg|jinja2?|j2|txt)$/i;
@@ -66,6 +70,11 @@ export function classify(path: string): FileKind | null {
     return 'js';
   }
   if (lower === '.gitignore') return 'gitignore';
+  if (lower === '.dockerignore') return 'dockerignore';
+  if (lower === 'security-headers.json') return 'header-policy';
+  if (/\.(ya?ml|toml|ini|cfg|json)$/.test(lower) && (/^(config|settings|app|application|secrets?)([._-].*)?\.[a-z]+$/.test(lower) || dirs.some((d) => d === 'config' || d === 'conf' || d === 'settings'))) {
+    return 'config-data';
+  }
   if (lower.endsWith('.sh')) return 'shell';
   return null;
 }
@@ -147,15 +156,28 @@ export interface DockerfileFacts {
   commands: CommandFact[];
   env: EnvFact[];
   dependencies: DependencyFact[];
+  dockerCopies: DockerCopyFact[];
 }
 
 export function parseDockerfile(file: string, text: string): DockerfileFacts {
-  const result: DockerfileFacts = { commands: [], env: [], dependencies: [] };
+  const result: DockerfileFacts = { commands: [], env: [], dependencies: [], dockerCopies: [] };
+  let stage = -1;
+  let stageName = '';
   for (const { line, text: t } of logicalLines(text, true)) {
     const m = /^\s*([A-Za-z]+)\s+(.*)$/.exec(t);
     if (!m || t.trim().startsWith('#')) continue;
     const instruction = m[1]!.toUpperCase();
     const rest = m[2]!.trim();
+    if (instruction === 'FROM') {
+      stage++;
+      stageName = /\s+as\s+(\S+)\s*$/i.exec(rest)?.[1] ?? String(stage);
+    } else if (instruction === 'COPY' || instruction === 'ADD') {
+      const words = commandText(rest).split(/\s+/).filter((w) => w && !w.startsWith('--'));
+      // COPY --from=<stage> copies build output, not the build context
+      if (!/--from=/.test(rest) && words.length >= 2) {
+        result.dockerCopies.push({ file, line, stage: stageName, stageIndex: stage, sources: words.slice(0, -1), dest: words[words.length - 1]! });
+      }
+    }
     if (instruction === 'ENV' || instruction === 'ARG') {
       if (rest.includes('=')) {
         for (const [name, value] of splitAssignments(rest)) result.env.push({ file, line, source: 'dockerfile', name, value });
@@ -169,6 +191,8 @@ export function parseDockerfile(file: string, text: string): DockerfileFacts {
       for (const name of pipInstalls(rest)) result.dependencies.push({ file, line, name, group: 'main' });
     }
   }
+  const last = Math.max(stage, 0);
+  for (const copy of result.dockerCopies) copy.finalStage = copy.stageIndex === last;
   return result;
 }
 
@@ -190,6 +214,12 @@ export function pipInstalls(command: string): string[] {
     }
   }
   return names;
+}
+
+/** The version part of a requirement (`==1.1.4`, `>=2,<3`), or undefined. */
+export function versionSpec(spec: string): string | undefined {
+  const m = /^[A-Za-z0-9][A-Za-z0-9._-]*(?:\[[^\]]*\])?\s*([<>=!~][^;#]*)/.exec(spec.trim());
+  return m ? m[1]!.replace(/\s+/g, '') : undefined;
 }
 
 /** The normalised project name of a requirement specifier, or null for paths, URLs and options. */
@@ -276,15 +306,54 @@ export function parseSystemd(file: string, text: string): { commands: CommandFac
   return { commands, env };
 }
 
-/** Lines of a shell script that run something (comments, blank lines and `set -e` dropped). */
+/**
+ * Lines of a shell script that run something (comments, blank lines and `set -e` dropped). A
+ * command inside a `case "$1" in pattern)` branch carries the branch's pattern, so the caller can
+ * keep only the branch the container's CMD selects (ENTRYPOINT script + CMD ["server"]).
+ */
 export function parseShellCommands(file: string, text: string, source: string): CommandFact[] {
   const commands: CommandFact[] = [];
+  let inCase = 0;
+  let branch: string | undefined;
   for (const { line, text: t } of logicalLines(text, true)) {
-    const s = t.trim();
-    if (!s || s.startsWith('#') || /^(set|export|cd|echo|if|fi|then|else|do|done|for|while)\b/.test(s)) continue;
-    commands.push({ file, line, source, command: s.replace(/^exec\s+/, '') });
+    let s = t.trim();
+    if (/^case\b.*\bin$/.test(s)) {
+      inCase++;
+      continue;
+    }
+    if (s === 'esac') {
+      inCase = Math.max(0, inCase - 1);
+      branch = undefined;
+      continue;
+    }
+    const pattern = inCase > 0 ? /^\(?([^()]+)\)\s*(.*)$/.exec(s) : null;
+    if (pattern && !/^[\w-]+\s*\(\)/.test(s)) {
+      branch = pattern[1]!.trim();
+      s = pattern[2]!.replace(/;;\s*$/, '').trim();
+    }
+    s = s.replace(/;;\s*$/, '').trim();
+    if (!s || s.startsWith('#') || /^(set|export|cd|echo|if|fi|then|else|do|done|for|while|shift)\b/.test(s)) continue;
+    const fact: CommandFact = { file, line, source, command: s.replace(/^exec\s+/, '') };
+    if (branch !== undefined) fact.branch = branch;
+    commands.push(fact);
   }
   return commands;
+}
+
+/** Whether a case pattern (`server|web`, `*`, `"serve"`) matches the word a CMD passes. */
+export function branchMatches(pattern: string, word: string | undefined): boolean {
+  return pattern.split('|').some((alt) => {
+    const p = unquote(alt.trim());
+    if (p === '*') return true;
+    if (word === undefined) return false;
+    const re = new RegExp(`^${p.replace(/[.+^${}()[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    return re.test(word);
+  });
+}
+
+/** A file a start command names that is a shell script: a `.sh`, or a `#!` script without extension. */
+export function isShellScript(text: string): boolean {
+  return /^#!\s*\S*\b(sh|bash|dash|ash|zsh)\b/.test(text) || /^#!\s*\/usr\/bin\/env\s+(sh|bash|dash|ash|zsh)\b/.test(text);
 }
 
 export function parseEnvFile(file: string, text: string): EnvFact[] {
@@ -319,7 +388,7 @@ export function parseRequirements(file: string, text: string): DependencyFact[] 
     const s = raw.replace(/(^|\s)#.*$/, '').trim();
     if (!s || (s.startsWith('-') && !s.startsWith('-e'))) return;
     const name = requirementName(s.replace(/^-e\s+/, ''));
-    if (name) deps.push({ file, line: index + 1, name, group });
+    if (name) deps.push({ file, line: index + 1, name, group, spec: versionSpec(s) });
   });
   return deps;
 }
@@ -336,7 +405,7 @@ export function parsePyproject(file: string, text: string): DependencyFact[] {
   const takeStrings = (s: string, line: number, group: string) => {
     for (const m of s.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'/g)) {
       const name = requirementName(m[1] ?? m[2]!);
-      if (name) deps.push({ file, line, name, group });
+      if (name) deps.push({ file, line, name, group, spec: versionSpec(m[1] ?? m[2]!) });
     }
   };
   lines.forEach((raw, index) => {
@@ -497,6 +566,53 @@ export function looksLikeNginx(text: string): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
+// .dockerignore and configuration data files
+
+/** Whether a .dockerignore keeps `.env` files out of the build context (gitignore-like patterns). */
+export function dockerignoreExcludesEnv(text: string): boolean {
+  const rules = parseGitignore(text.replace(/^\s*\*\*\//gm, ''));
+  return matchIgnore('.env', rules) === true;
+}
+
+const SECRET_SETTING = /^\s*["']?((?:[\w-]+[._])?secret[_-]?key)["']?\s*[:=]\s*(.*?)\s*,?\s*$/i;
+
+/**
+ * YAML/TOML/INI/JSON configuration files: the lines that set a secret key, with their value as
+ * written (`${SECRET_KEY}`, `%(ENV_SECRET_KEY)s`, a literal). Line-based: enough for one key.
+ */
+export function parseConfigData(file: string, text: string): ConfigDataFact[] {
+  const out: ConfigDataFact[] = [];
+  text.split(/\r?\n/).forEach((raw, index) => {
+    if (/^\s*[#;]/.test(raw)) return;
+    const m = SECRET_SETTING.exec(raw);
+    if (m) out.push({ file, line: index + 1, name: m[1]!, value: unquote(m[2]!.replace(/\s+#.*$/, '')) });
+  });
+  return out;
+}
+
+/**
+ * A header policy file (`security-headers.json`, which the generated project's security.py sends
+ * and its nginx snippet is rendered from): the Content-Security-Policy directives, at the line of
+ * the `content_security_policy` key. Invalid JSON yields nothing.
+ */
+export function parseHeaderPolicy(file: string, text: string): HeaderPolicyFact[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  const csp = (doc as { content_security_policy?: unknown })?.content_security_policy;
+  if (!csp || typeof csp !== 'object' || Array.isArray(csp)) return [];
+  const directives: Record<string, string> = {};
+  for (const [key, value] of Object.entries(csp as Record<string, unknown>)) {
+    directives[key] = Array.isArray(value) ? value.map(String).join(' ') : String(value);
+  }
+  const index = text.split(/\r?\n/).findIndex((l) => l.includes('"content_security_policy"'));
+  return [{ file, line: index + 1 || 1, directives }];
+}
+
+// ---------------------------------------------------------------------------------------------
 // JavaScript, .gitignore, the template-audit allow-list
 
 const STATE_CALL = /\b(?:axios|\$|jQuery)\.(post|put|patch|delete)\s*\(/i;
@@ -504,6 +620,7 @@ const FETCH_CALL = /\bfetch\s*\(|new\s+XMLHttpRequest\b|\$\.ajax\s*\(/;
 const METHOD_OPTION = /\b(?:method|type)\s*:\s*["'`](post|put|patch|delete)["'`]|\.open\s*\(\s*["'`](post|put|patch|delete)["'`]/i;
 
 export function scanJs(file: string, text: string): JsFact[] {
+  if (looksMinified(text)) return []; // a bundle: its code is a library's, not the app's
   const token = /X-CSRF-?Token|csrf/i.test(text);
   const lines = text.split(/\r?\n/);
   const facts: JsFact[] = [];

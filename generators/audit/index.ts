@@ -2,8 +2,9 @@
 // users. Thin: the analysis is auditProject(), the output renderReport().
 import { resolve } from 'node:path';
 import Generator from 'yeoman-generator';
-import { AuditInputError, auditProject } from './audit.js';
-import { renderReport, type Format } from './command.js';
+import { AuditInputError, toolVersion } from './audit.js';
+import { renderReport, withPolicy, type Format } from './command.js';
+import { auditWithPolicy } from './policy-source.js';
 import { AnalyserUnavailable } from './python.js';
 import { exitCodeFor, type FailOn } from './report.js';
 
@@ -15,6 +16,7 @@ export default class AuditGenerator extends Generator {
     this.argument('dir', { type: String, required: false, description: 'The Flask project to audit (default: the current folder)' });
     this.option('format', { type: String, description: 'table (default), md, json or sarif' });
     this.option('fail-on', { type: String, description: 'missing or partial: fail when a protection is at or below it' });
+    this.option('policy', { type: String, description: "a preset's policy to check (default: the preset the project records); any violation fails" });
   }
 
   async audit(): Promise<void> {
@@ -27,11 +29,13 @@ export default class AuditGenerator extends Generator {
     let text: string;
     let failed: boolean;
     try {
-      const report = await auditProject(dir);
-      text = renderReport(report, format, false);
-      failed = exitCodeFor(report, failOn as FailOn | undefined) === 1;
+      // `--no-policy` arrives as policy: false.
+      const policy = options['policy'] === false ? false : (options['policy'] as string | undefined);
+      const { report, section } = await auditWithPolicy(dir, policy, toolVersion());
+      text = withPolicy(renderReport(report, format, false), format, section);
+      failed = exitCodeFor(report, failOn as FailOn | undefined) === 1 || (section?.violations.length ?? 0) > 0;
     } catch (error) {
-      if (error instanceof AuditInputError || error instanceof AnalyserUnavailable) throw new Error(error.message);
+      if (error instanceof AuditInputError || error instanceof AnalyserUnavailable || (error as Error)?.name === 'AnswerError') throw new Error((error as Error).message);
       throw error;
     }
     this.log(text.trimEnd());

@@ -73,6 +73,11 @@ export interface AnalysisInfo {
   skipped: Skipped[];
   /** Remarks on the whole analysis, e.g. that no Flask application was found. */
   notes: string[];
+  /**
+   * Files left out of every rule (schemaVersion 1, added in 0.2.0): test code and vendored or
+   * minified assets, counted by reason. Absent in reports of older versions.
+   */
+  excluded?: { tests: number; vendored: number };
 }
 
 export interface AuditReport {
@@ -82,6 +87,8 @@ export interface AuditReport {
   summary: { implemented: number; partial: number; missing: number; total: number };
   protections: ProtectionReport[];
   analysis: AnalysisInfo;
+  /** Present when a preset's policy was in force (`--policy`, or the preset the project records). */
+  policy?: import('./policy.js').PolicySection;
 }
 
 // ------------------------------------------------------------------------------------------
@@ -97,6 +104,7 @@ export type Val =
   | { t: 'list'; items: (Val | null)[] }
   | { t: 'name'; name: string; value?: Val | null }
   | { t: 'attr'; name: string }
+  | { t: 'subscript'; base: Val | null; key: Val | null }
   | { t: 'or' | 'and'; items: (Val | null)[] }
   | { t: 'call'; func: string; args?: (Val | null)[] }
   | { t: 'env'; name: string; required: boolean; via: string; fallback?: Val | null }
@@ -130,6 +138,8 @@ export interface TemplateFact {
   allowed?: boolean;
   dynamic?: boolean;
   token?: boolean | null;
+  /** A form without a known token: its field names and helper calls (for custom token schemes). */
+  fields?: string[];
   via?: string;
 }
 
@@ -157,6 +167,10 @@ export interface CommandFact {
   /** Procfile, Dockerfile, compose, systemd, app.yaml/render.yaml, or a script a Dockerfile runs. */
   source: string;
   command: string;
+  /** In a script: the `case` pattern the command sits under (`server`, `dev|debug`, `*`). */
+  branch?: string;
+  /** For a script a Dockerfile's ENTRYPOINT runs: the first word of the CMD it is given. */
+  selector?: string;
 }
 
 export interface EnvFact {
@@ -173,6 +187,35 @@ export interface DependencyFact {
   name: string;
   /** `main`, or the optional/dev group it belongs to (e.g. `optional:dev`, `dev`). */
   group: string;
+  /** The version specifier as written (`==1.1.4`, `>=2,<3`), when there is one. */
+  spec?: string;
+}
+
+/** A Dockerfile COPY/ADD from the build context. */
+export interface DockerCopyFact {
+  file: string;
+  line: number;
+  stage: string;
+  stageIndex: number;
+  /** Whether this is the image's last stage (the one that runs). */
+  finalStage?: boolean;
+  sources: string[];
+  dest: string;
+}
+
+/** The CSP directives of a header policy file (security-headers.json). */
+export interface HeaderPolicyFact {
+  file: string;
+  line: number;
+  directives: Record<string, string>;
+}
+
+/** A secret key set in a YAML/TOML/INI/JSON configuration file, value as written. */
+export interface ConfigDataFact {
+  file: string;
+  line: number;
+  name: string;
+  value: string;
 }
 
 export interface NginxFact {
@@ -218,6 +261,12 @@ export interface DeployFacts {
   templateAllowList: AllowEntry[];
   /** Files that are CI workflows (for evidence only). */
   workflows: string[];
+  // Added in 0.2.0 (optional so that hand-built facts from older callers stay valid):
+  dockerCopies?: DockerCopyFact[];
+  /** Each .dockerignore, and whether it keeps .env files out of the image. */
+  dockerignores?: { file: string; excludesEnv: boolean }[];
+  configData?: ConfigDataFact[];
+  headerPolicies?: HeaderPolicyFact[];
 }
 
 export interface ProjectFacts {

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { PROTECTIONS, RULES } from './catalog.js';
 import type { AuditReport, Gap, Location, ProtectionReport, Severity, Status } from './model.js';
+import { worstFindings } from './report.js';
 
 const SHORT_TITLES: Record<string, string> = {
   debug: 'Debug off outside development',
@@ -55,6 +56,14 @@ export function renderTable(report: AuditReport, palette: Palette = PLAIN): stri
   const { summary } = report;
   out.push(palette.bold(`${report.tool.name}: ${report.root}`));
   out.push(`${summary.implemented} of ${summary.total} protections implemented, ${summary.partial} partial, ${summary.missing} missing`);
+  const worst = worstFindings(report);
+  if (worst.length > 0) {
+    out.push('', palette.bold('Worst findings'));
+    for (const g of worst) {
+      const at = locations(g.locations, 1);
+      out.push(`   ${palette.severity(g.severity, pad(g.severity, 8))} ${g.description}${at ? ` ${palette.dim(`[${at}]`)}` : ''}`);
+    }
+  }
   out.push('');
   const rows = report.protections.map((p) => [
     String(p.number),

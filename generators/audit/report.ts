@@ -1,5 +1,5 @@
 // Building the report from facts, and the decisions made on a finished report (exit codes).
-import { SCHEMA_VERSION, type AnalysisInfo, type AuditReport, type ProjectFacts, type Status } from './model.js';
+import { SCHEMA_VERSION, type AnalysisInfo, type AuditReport, type Gap, type ProjectFacts, type ProtectionId, type Status } from './model.js';
 import { evaluate } from './rules.js';
 
 export const TOOL_NAME = 'hardened-flask audit';
@@ -46,4 +46,17 @@ export function exitCodeFor(report: AuditReport, failOn: FailOn | undefined): 0 
 
 export function renderJson(report: AuditReport): string {
   return `${JSON.stringify(report, null, 2)}\n`;
+}
+
+const RANK = { critical: 4, high: 3, medium: 2, low: 1 } as const;
+
+/**
+ * The report's worst findings across the six protections, worst first (ties keep the protections'
+ * order): what a reviewer reads first. Low notes are never among them.
+ */
+export function worstFindings(report: AuditReport, max = 3): (Gap & { protection: ProtectionId })[] {
+  return report.protections
+    .flatMap((p) => p.missingImplementation.filter((g) => g.severity !== 'low').map((g) => ({ ...g, protection: p.id })))
+    .sort((a, b) => RANK[b.severity] - RANK[a.severity])
+    .slice(0, max);
 }

@@ -1,6 +1,8 @@
 // The audit's judgement: facts in, one report per protection out. Pure functions only, so each
 // decision can be unit-tested with hand-written facts.
 import { PROTECTIONS, ruleInfo } from './catalog.js';
+import { branchMatches } from './deploy.js';
+import { isExcluded } from './scope.js';
 import type {
   CommandFact,
   Control,
@@ -156,9 +158,17 @@ class Classes {
     }
   }
 
-  /** Classes that configure Flask: they set a known key or are named like a config. */
+  /**
+   * Classes that configure Flask: they set a known key, or are named *Config and build on (or are
+   * built on by) one that does. A model named OrganizationSettings sets no Flask key: not cited.
+   */
   get configClasses(): ClassInfo[] {
-    return this.all.filter((c) => c.keys.size > 0 || /(config|settings)$/i.test(c.name));
+    const keyed = this.all.filter((c) => c.keys.size > 0);
+    return this.all.filter(
+      (c) =>
+        c.keys.size > 0 ||
+        (/config$/i.test(c.name) && keyed.some((k) => this.inheritsFrom(c, k.name) || this.inheritsFrom(k, c.name))),
+    );
   }
 
   /** Whether `cls` has `ancestor` among its bases, directly or further up. */
@@ -324,10 +334,50 @@ class Context {
   readonly classes: Classes;
   readonly pyPaths: Set<string>;
 
-  constructor(readonly facts: ProjectFacts) {
-    this.py = facts.python.flatMap((file) => file.facts.map((f) => ({ ...f, file: file.path })));
+  readonly facts: ProjectFacts;
+
+  constructor(all: ProjectFacts) {
+    // The one scope predicate (scope.ts): test code and vendored assets are judged by no rule,
+    // whoever gathered the facts.
+    const own = <T extends { file: string }>(list: readonly T[] | undefined) => (list ?? []).filter((x) => !isExcluded(x.file));
+    const d = all.deploy;
+    this.facts = {
+      python: all.python.filter((f) => !isExcluded(f.path)),
+      templates: all.templates.filter((t) => !isExcluded(t.path)),
+      deploy: {
+        ...d,
+        commands: own(d.commands),
+        env: own(d.env),
+        dependencies: own(d.dependencies),
+        nginx: own(d.nginx),
+        envFiles: own(d.envFiles),
+        js: own(d.js),
+        templateAllowList: own(d.templateAllowList),
+        dockerCopies: own(d.dockerCopies),
+        dockerignores: own(d.dockerignores),
+        configData: own(d.configData),
+        headerPolicies: own(d.headerPolicies),
+      },
+    };
+    this.py = this.facts.python.flatMap((file) => file.facts.map((f) => ({ ...f, file: file.path })));
     this.classes = new Classes(this.py);
-    this.pyPaths = new Set(facts.python.map((f) => f.path));
+    this.pyPaths = new Set(this.facts.python.map((f) => f.path));
+  }
+
+  /** Flask applications: Flask(...), and App(__name__) where `class App(Flask)` is in the project. */
+  get apps(): Fact[] {
+    const subclasses = new Set(this.kind('class').filter((c) => ((c.bases as string[]) ?? []).some((b) => tail(b) === 'Flask')).map((c) => String(c.name)));
+    return [...this.kind('flask-app'), ...this.kind('name-call').filter((f) => subclasses.has(String(f.callee)))];
+  }
+
+  /** Facts a recognised control (RECOGNISED_CONTROLS) is made of, for one protection. */
+  recognised(id: ProtectionId): { control: RecognisedControl; fact: Fact }[] {
+    const out: { control: RecognisedControl; fact: Fact }[] = [];
+    for (const control of RECOGNISED_CONTROLS) {
+      if (!control.protections.includes(id)) continue;
+      for (const fact of this.py) if (fileRole(fact.file) === 'prod' && control.matches(fact)) out.push({ control, fact });
+    }
+    return out;
   }
 
   kind(kind: string): Fact[] {
@@ -367,7 +417,31 @@ class Context {
 
   /** Start commands from production deploy files (shell scripts they call included). */
   get commands(): CommandFact[] {
-    return this.facts.deploy.commands.filter((c) => deployRole(c.file) === 'prod');
+    return this.facts.deploy.commands.filter(
+      (c) => deployRole(c.file) === 'prod' && (c.branch === undefined || c.selector === undefined || branchMatches(c.branch, c.selector)),
+    );
+  }
+
+  /** The production start commands, classified, with where they are. */
+  get starts(): { command: CommandFact; cls: CommandClass }[] {
+    return this.commands.flatMap((command) => classifyCommand(command.command).map((cls) => ({ command, cls })));
+  }
+
+  /** Whether a production deploy file runs this Python file as a script (python x.py, python -m x). */
+  runsAsScript(file: string): CommandFact | undefined {
+    for (const { command, cls } of this.starts) {
+      if (cls.kind === 'python-script' && this.pyFileFor(cls.script, cls.module) === file) return command;
+    }
+    return undefined;
+  }
+
+  /** The first production WSGI server start found (deploy command, gunicorn.conf.py, waitress.serve). */
+  get productionServer(): { what: string; at: Location } | undefined {
+    for (const { command, cls } of this.starts) if (cls.kind === 'server') return { what: `${cls.server} (${command.file})`, at: here(command) };
+    const conf = this.kind('gunicorn-setting')[0];
+    if (conf) return { what: `gunicorn (${conf.file})`, at: here(conf) };
+    const serve = this.kind('prod-serve').find((f) => fileRole(f.file) === 'prod');
+    return serve ? { what: `${String(serve.server)} (${serve.file})`, at: here(serve) } : undefined;
   }
 
   /** Variables set by deploy files that production uses (not .flaskenv, not example files). */
@@ -408,9 +482,36 @@ class Context {
   }
 }
 
+/**
+ * A control the audit recognises by a call in the project, e.g. a hardening package's
+ * `hardening.init_app(app)`: it provides the listed protections, so their absence gaps (rules in
+ * ABSENCE_RULES, reported without a location) are dropped and the call is cited as the control.
+ * Add an entry here to teach the audit a new one; `matches` sees every Python fact (model.ts).
+ */
+export interface RecognisedControl {
+  id: string;
+  protections: readonly ProtectionId[];
+  description: string;
+  matches(fact: PyFact): boolean;
+}
+
+export const RECOGNISED_CONTROLS: RecognisedControl[] = [];
+
+/** Gaps that only say "nothing provides this": a recognised control answers them. */
+export const ABSENCE_RULES: Readonly<Record<ProtectionId, readonly string[]>> = {
+  debug: ['debug/no-config-split'],
+  'wsgi-server': [],
+  'secret-key': ['secret-key/not-from-env', 'secret-key/no-validation', 'secret-key/no-rotation'],
+  csrf: ['csrf/no-global-protection'],
+  templating: [],
+  headers: ['headers/no-headers', 'headers/no-csp', 'headers/no-hsts', 'headers/missing-header'],
+};
+
 class Builder {
   readonly controls: Control[] = [];
   readonly gaps: Gap[] = [];
+
+  constructor(private readonly ctx?: Context) {}
 
   control(description: string, evidence: Location[] = []): void {
     this.controls.push({ description, evidence: uniqueLocations(evidence) });
@@ -423,7 +524,13 @@ class Builder {
 
   build(id: ProtectionId): ProtectionReport {
     const info = PROTECTIONS.find((p) => p.id === id)!;
-    const gaps = [...this.gaps].sort((a, b) => RANK[b.severity] - RANK[a.severity]);
+    let gaps = this.gaps;
+    const recognised = this.ctx?.recognised(id) ?? [];
+    if (recognised.length > 0) {
+      for (const r of recognised) this.control(r.control.description, [here(r.fact)]);
+      gaps = gaps.filter((g) => !(ABSENCE_RULES[id].includes(g.rule) && g.locations.length === 0));
+    }
+    gaps = [...gaps].sort((a, b) => RANK[b.severity] - RANK[a.severity]);
     const status = decideStatus(this.controls, gaps);
     return {
       id,
@@ -447,8 +554,48 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 const CONFIG_SELECTORS = /^(APP_ENV|APP_ENVIRONMENT|FLASK_CONFIG|FLASK_CONFIGURATION|FLASK_CONFIG_NAME|CONFIG|CONFIG_NAME|APP_CONFIG|APP_SETTINGS|SETTINGS|ENV|ENVIRONMENT|STAGE|FLASK_ENV)$/;
 
+/** The name a selector falls back to when its variable is unset: "default" in `getenv("X") or "default"`. */
+function fallbackName(v: Val | null | undefined, ctx: Context, fn?: string): { key: string; variable: string } | undefined {
+  if (!v) return undefined;
+  if (v.t === 'env') {
+    const c = constOf(v.fallback);
+    return typeof c === 'string' ? { key: c, variable: v.name } : undefined;
+  }
+  if (v.t === 'or') {
+    const env = v.items.find((i) => i?.t === 'env') as { name: string } | undefined;
+    const c = constOf(v.items[v.items.length - 1]);
+    return typeof c === 'string' ? { key: c, variable: env?.name ?? 'the variable' } : undefined;
+  }
+  if (v.t === 'name' && fn) {
+    // a parameter of the factory: what its callers pass (create_app(os.getenv("X") or "default"))
+    for (const call of ctx.kind('factory-call')) {
+      if (tail(call.callee) !== fn) continue;
+      const found = fallbackName(call.arg as Val, ctx);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** Config loads that pick a class from a dict by a name with a fallback, resolved to the class. */
+function defaultSelections(ctx: Context): { load: Fact; map: string; mapAt: Location; key: string; cls: string; variable: string }[] {
+  const maps = new Map(ctx.kind('config-map').map((m) => [String(m.name), m]));
+  const out: { load: Fact; map: string; mapAt: Location; key: string; cls: string; variable: string }[] = [];
+  for (const f of ctx.kind('config-load')) {
+    const arg = f.arg as Val | null;
+    if (f.method !== 'from_object' || arg?.t !== 'subscript' || fileRole(f.file) !== 'prod') continue;
+    const base = arg.base?.t === 'name' || arg.base?.t === 'attr' ? tail(arg.base.name) : '';
+    const map = maps.get(base);
+    const pick = fallbackName(arg.key, ctx, f.function);
+    const target = pick && map ? (map.items as Record<string, string>)[pick.key] : undefined;
+    if (!map || !pick || !target) continue;
+    out.push({ load: f, map: base, mapAt: here(map), key: pick.key, cls: tail(target), variable: pick.variable });
+  }
+  return out;
+}
+
 function evaluateDebug(ctx: Context): ProtectionReport {
-  const b = new Builder();
+  const b = new Builder(ctx);
   let debugOnInProduction = false;
 
   // Configuration split
@@ -500,6 +647,21 @@ function evaluateDebug(ctx: Context): ProtectionReport {
     }
   }
 
+  // config[os.getenv("FLASK_CONFIG") or "default"]: which class the fallback name selects
+  for (const pick of defaultSelections(ctx)) {
+    const debug = ctx.classes.byName.get(pick.cls)?.map((c) => ctx.classes.effective(c, 'DEBUG')).find(Boolean);
+    const debugOn = debug !== undefined && isTruthy(debug.value as Val);
+    const role = classRole(pick.cls);
+    if (!debugOn && role !== 'dev' && role !== 'test') continue;
+    if (debugOn) debugOnInProduction = true;
+    b.gap(
+      'debug/defaults-to-development',
+      `When ${pick.variable} is unset, ${pick.map}["${pick.key}"] selects ${pick.cls}${debugOn ? ', which sets DEBUG = True' : ''}.`,
+      [here(pick.load), pick.mapAt, ...(debug ? [here(debug)] : [])],
+      debugOn ? 'high' : 'medium',
+    );
+  }
+
   // DEBUG in configuration
   const debugOff: Location[] = [];
   for (const f of ctx.configSets('DEBUG')) {
@@ -523,23 +685,31 @@ function evaluateDebug(ctx: Context): ProtectionReport {
   }
 
   // app.run(debug=True), debugger flags
+  // Reachability: what production runs decides what an app.run(debug=True) means.
+  const server = ctx.productionServer;
   for (const f of ctx.kind('app-run')) {
     const role = fileRole(f.file);
     if (isTruthy(f.debug as Val)) {
-      if (role !== 'prod') {
-        b.gap('debug/run-debug', 'app.run(debug=True) in a development-only script.', [here(f)], 'low');
-        continue;
-      }
-      debugOnInProduction = true;
       const atImport = f.moduleLevel && !f.mainGuard;
-      b.gap(
-        'debug/run-debug',
-        atImport
-          ? 'app.run(debug=True) runs at import time: the interactive debugger starts wherever this module is loaded.'
-          : 'app.run(debug=True) starts the development server with the interactive debugger when the script is run.',
-        [here(f)],
-        atImport ? 'critical' : 'high',
-      );
+      const runBy = ctx.runsAsScript(f.file);
+      if (!atImport && runBy) {
+        debugOnInProduction = true;
+        b.gap('debug/run-debug', `${runBy.file} runs ${f.file} as a script, and its app.run(debug=True) starts the interactive debugger in production.`, [here(f), here(runBy)], 'critical');
+      } else if (role !== 'prod') {
+        b.gap('debug/run-debug', `${f.file} is a development script: app.run(debug=True) when run by hand.`, [here(f)], 'low');
+      } else if (!atImport && server) {
+        b.gap('debug/run-debug', `app.run(debug=True) under \`if __name__ == "__main__":\` in ${f.file} runs only by hand; production starts ${server.what}.`, [here(f)], 'low');
+      } else {
+        debugOnInProduction = true;
+        b.gap(
+          'debug/run-debug',
+          atImport
+            ? 'app.run(debug=True) runs at import time: the interactive debugger starts wherever this module is loaded.'
+            : 'app.run(debug=True) starts the development server with the interactive debugger when the script is run, and no deploy file shows what production runs instead.',
+          [here(f)],
+          atImport ? 'critical' : 'high',
+        );
+      }
     }
     if (role === 'prod' && (isTruthy(f.useDebugger as Val) || isTruthy(f.useEvalex as Val))) {
       debugOnInProduction = true;
@@ -586,7 +756,7 @@ function evaluateDebug(ctx: Context): ProtectionReport {
 const SERVER_PACKAGES = new Set(['gunicorn', 'uwsgi', 'pyuwsgi', 'waitress', 'mod-wsgi', 'bjoern', 'cheroot', 'granian', 'meinheld']);
 
 function evaluateServer(ctx: Context): ProtectionReport {
-  const b = new Builder();
+  const b = new Builder(ctx);
   const deps = ctx.facts.deploy.dependencies.filter((d) => SERVER_PACKAGES.has(d.name));
   for (const f of ctx.kind('setup-requires')) {
     const name = String(f.requirement ?? '').toLowerCase().match(/^[a-z0-9][a-z0-9._-]*/)?.[0]?.replace(/[._]/g, '-');
@@ -668,11 +838,87 @@ function evaluateServer(ctx: Context): ProtectionReport {
 // ---------------------------------------------------------------------------------------------
 // 3. Secret key
 
-const SECRET_NAME = /SECRET_KEY/i;
 const PLACEHOLDER = /change|replace|example|placeholder|your|dummy|xxx|todo|secret|insecure|default|^\.{3}$|^<.*>$/i;
 
+/** Variable names that hold *the session key*; JWT_SECRET_KEY, STRIPE_SECRET_KEY and the like do not. */
+const SESSION_KEY_NAME = /^(FLASK_|APP_|[A-Z0-9]+_APP_)?SECRET_KEY(_FILE)?$/i;
+
 function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name) && !/FALLBACK/i.test(name);
+  return SESSION_KEY_NAME.test(name);
+}
+
+/** Environment variables whose value becomes SECRET_KEY in the code (any name), plus the usual names. */
+function sessionKeyVariables(ctx: Context): Set<string> {
+  const names = new Set<string>();
+  const visit = (v: Val | null | undefined, depth = 0) => {
+    if (!v || depth > 6) return;
+    if (v.t === 'env') names.add(v.name);
+    else if (v.t === 'or' || v.t === 'and' || v.t === 'list') v.items.forEach((i) => visit(i, depth + 1));
+    else if (v.t === 'call') (v.args ?? []).forEach((i) => visit(i, depth + 1));
+    else if (v.t === 'name') visit(v.value, depth + 1);
+  };
+  for (const f of ctx.configSets('SECRET_KEY')) visit(f.value as Val);
+  return names;
+}
+
+const FILE_READ = /(^|\.)(read|read_text|read_bytes|readline)$|^open\(\)\.read/;
+const SECRET_STORE = /secretsmanager|get_secret_value|secretmanager|access_secret_version|hvac|vault|keyvault|SecretClient|get_parameter|ssm|keyring|credstash|doppler|infisical/i;
+const INTERPOLATED = /\$\{?[A-Z_][A-Z0-9_]*\}?|%\(ENV_[A-Z0-9_]+\)s|\{\{\s*env/i;
+
+/**
+ * Where SECRET_KEY comes from when not straight from an environment variable: a file, a secret
+ * manager, a key generated once and persisted by a helper, or a configuration file that
+ * interpolates the environment. Each is a control, with where it is.
+ */
+function keySources(ctx: Context): { description: string; evidence: Location[] }[] {
+  const out: { description: string; evidence: Location[] }[] = [];
+  const helpers = new Map(ctx.kind('key-helper').filter((h) => fileRole(h.file) === 'prod').map((h) => [String(h.function), h]));
+  for (const f of ctx.configSets('SECRET_KEY')) {
+    if (!ctx.inProduction(f).prod) continue;
+    const calls: string[] = [];
+    const visit = (v: Val | null | undefined, depth = 0) => {
+      if (!v || depth > 6) return;
+      if (v.t === 'call') {
+        calls.push(v.func);
+        (v.args ?? []).forEach((a) => visit(a, depth + 1));
+      } else if (v.t === 'or' || v.t === 'and') v.items.forEach((i) => visit(i, depth + 1));
+    };
+    visit(f.value as Val);
+    for (const func of calls) {
+      const helper = helpers.get(tail(func));
+      if (SECRET_STORE.test(func)) out.push({ description: `SECRET_KEY fetched from a secret manager (${func})`, evidence: [here(f)] });
+      else if (FILE_READ.test(func)) out.push({ description: 'SECRET_KEY read from a file', evidence: [here(f)] });
+      else if (helper?.generates && (helper.writesFile || helper.readsFile)) {
+        out.push({ description: `SECRET_KEY generated once and kept in a private file by ${tail(func)}()`, evidence: [here(f), here(helper)] });
+      } else if (helper?.readsFile) out.push({ description: `SECRET_KEY read from a file by ${tail(func)}()`, evidence: [here(f), here(helper)] });
+    }
+  }
+  const fileLoads = ctx.kind('config-load').filter((f) => ['from_file', 'from_pyfile', 'from_json'].includes(String(f.method)) && fileRole(f.file) === 'prod');
+  const interpolated = (ctx.facts.deploy.configData ?? []).filter((c) => /^(\w+[._])?secret[_-]?key$/i.test(c.name) && INTERPOLATED.test(c.value));
+  if (interpolated.length > 0) {
+    out.push({ description: `SECRET_KEY from a configuration file that interpolates the environment (${interpolated[0]!.value})`, evidence: [...interpolated.map(here), ...fileLoads.map(here)] });
+  }
+  return out;
+}
+
+/** The highest Flask version a requirement allows, when it is pinned below 3.1 (no SECRET_KEY_FALLBACKS). */
+export function flaskBelow31(spec: string | undefined): boolean {
+  if (!spec) return false;
+  const parts = spec.split(',');
+  const below = (v: string, strict: boolean) => {
+    const [major = 0, minor = 0] = v.split('.').map((n) => Number.parseInt(n, 10));
+    return major < 3 || (major === 3 && (strict ? minor <= 1 : minor < 1));
+  };
+  return parts.some((p) => {
+    const m = /^(==|<=|<|~=)\s*([0-9][0-9.]*)/.exec(p.trim());
+    if (!m) return false;
+    if (m[1] === '<') return below(m[2]!, true);
+    if (m[1] === '~=') {
+      const segs = m[2]!.split('.');
+      return segs.length >= 3 ? below(m[2]!, false) : Number(segs[0]) < 3;
+    }
+    return below(m[2]!, false);
+  });
 }
 
 function looksLikeRealKey(value: string): boolean {
@@ -680,10 +926,12 @@ function looksLikeRealKey(value: string): boolean {
 }
 
 function evaluateSecret(ctx: Context): ProtectionReport {
-  const b = new Builder();
+  const b = new Builder(ctx);
 
   // Where the key comes from
-  const lookups = ctx.kind('env-lookup').filter((f) => isSecretName(f.name as string) && fileRole(f.file) === 'prod');
+  const keyVars = sessionKeyVariables(ctx);
+  const isKeyVar = (name: string) => isSecretName(name) || keyVars.has(name);
+  const lookups = ctx.kind('env-lookup').filter((f) => isKeyVar(f.name as string) && fileRole(f.file) === 'prod');
   const prefixed = ctx.kind('config-load').filter((f) => f.method === 'from_prefixed_env' || f.method === 'from_envvar');
   const credentials = ctx.facts.deploy.env.filter((e) => e.source === 'systemd' && /^(Load|Set)Credential/.test(e.name) && /secret/i.test(e.value) && e.name !== 'SetCredential');
   if (lookups.length > 0 || prefixed.length > 0) {
@@ -713,8 +961,8 @@ function evaluateSecret(ctx: Context): ProtectionReport {
     }
   }
   const fallbacks = [
-    ...ctx.kind('env-lookup').filter((f) => isSecretName(f.name as string) && literalText(f.fallback as Val) !== undefined),
-    ...ctx.kind('env-or-fallback').filter((f) => isSecretName(f.name as string) && literalText(f.fallback as Val) !== undefined),
+    ...ctx.kind('env-lookup').filter((f) => isKeyVar(f.name as string) && literalText(f.fallback as Val) !== undefined),
+    ...ctx.kind('env-or-fallback').filter((f) => isKeyVar(f.name as string) && literalText(f.fallback as Val) !== undefined),
   ];
   for (const f of fallbacks) {
     const text = literalText(f.fallback as Val)!;
@@ -727,7 +975,7 @@ function evaluateSecret(ctx: Context): ProtectionReport {
   const envFiles = new Map(ctx.facts.deploy.envFiles.map((e) => [e.file, e]));
   let ignoredDevKey: EnvFact | undefined;
   for (const e of ctx.facts.deploy.env) {
-    if (!isSecretName(e.name) || !e.value || /^\$|\$\{/.test(e.value)) continue;
+    if (!isKeyVar(e.name) || !e.value || /^\$|\$\{/.test(e.value)) continue;
     if (e.source === 'envfile') {
       const info = envFiles.get(e.file);
       if (info?.example) {
@@ -744,9 +992,26 @@ function evaluateSecret(ctx: Context): ProtectionReport {
       else b.gap('secret-key/test-literal', `${e.name} is written into ${e.file} (development only).`, [here(e)]);
     }
   }
-  if (ignoredDevKey) b.control(`The local key lives in ${ignoredDevKey.file}, which git does not track`, [here(ignoredDevKey)]);
 
-  if (lookups.length === 0 && prefixed.length === 0 && credentials.length === 0 && !literalInProduction) {
+  // The production image copying a .env with a key (no .dockerignore keeping it out)
+  const keyEnvs = ctx.facts.deploy.env.filter((e) => e.source === 'envfile' && isKeyVar(e.name) && e.value && !e.file.includes('/') && !envFiles.get(e.file)?.example);
+  const ignoresEnv = (ctx.facts.deploy.dockerignores ?? []).some((d) => d.excludesEnv && !d.file.includes('/'));
+  if (keyEnvs.length > 0 && !ignoresEnv) {
+    for (const copy of (ctx.facts.deploy.dockerCopies ?? []).filter((c) => c.finalStage && deployRole(c.file) === 'prod')) {
+      const copied = keyEnvs.filter((e) => copy.sources.some((src) => src === '.' || src === './' || src === e.file || src === `./${e.file}` || (src.includes('*') && /^\.env/.test(src))));
+      if (copied.length === 0) continue;
+      b.gap('secret-key/env-in-image', `The ${copy.stage === String(copy.stageIndex) ? 'final' : `"${copy.stage}"`} stage of ${copy.file} copies ${copied[0]!.file} (${copied[0]!.name}) into the image; no .dockerignore keeps it out.`, [here(copy), here(copied[0]!)]);
+    }
+  }
+
+  // (said only when that file does not end up in the image: no self-contradiction)
+  if (ignoredDevKey && !b.gaps.some((g) => g.rule === 'secret-key/env-in-image' && g.locations.some((l) => l.file === ignoredDevKey!.file))) {
+    b.control(`The local key lives in ${ignoredDevKey.file}, which git does not track`, [here(ignoredDevKey)]);
+  }
+  const sources = keySources(ctx);
+  for (const source of sources) b.control(source.description, source.evidence);
+
+  if (lookups.length === 0 && prefixed.length === 0 && credentials.length === 0 && sources.length === 0 && !literalInProduction) {
     const computed = ctx.configSets('SECRET_KEY').filter((f) => ctx.inProduction(f).prod);
     const readers = ctx.kind('secret-function').filter((f) => f.readsEnv && fileRole(f.file) === 'prod');
     if (computed.length > 0 && readers.length > 0) {
@@ -761,8 +1026,11 @@ function evaluateSecret(ctx: Context): ProtectionReport {
     ...ctx.configSets('SECRET_KEY_FALLBACKS').filter((f) => fileRole(f.file) === 'prod'),
     ...ctx.kind('env-lookup').filter((f) => /SECRET_KEY_FALLBACKS/.test(f.name as string) && fileRole(f.file) === 'prod'),
   ];
+  const oldFlask = ctx.facts.deploy.dependencies.find((d) => d.name === 'flask' && d.group === 'main' && flaskBelow31(d.spec));
   if (rotation.length > 0) b.control('SECRET_KEY_FALLBACKS configured for key rotation', rotation.map(here));
-  else b.gap('secret-key/no-rotation', 'SECRET_KEY_FALLBACKS is never set, so rotating the key logs every user out.');
+  else if (oldFlask) {
+    b.gap('secret-key/rotation-needs-upgrade', `Flask is pinned to ${oldFlask.spec} in ${oldFlask.file}: SECRET_KEY_FALLBACKS exists from Flask 3.1, so rotating the key logs every user out until Flask is upgraded.`, [here(oldFlask)]);
+  } else b.gap('secret-key/no-rotation', 'SECRET_KEY_FALLBACKS is never set, so rotating the key logs every user out.');
 
   // Refusing bad keys
   const validators = ctx
@@ -770,7 +1038,8 @@ function evaluateSecret(ctx: Context): ProtectionReport {
     .filter((f) => f.raises && fileRole(f.file) === 'prod' && (f.readsEnv || /secret|key/i.test(String(f.function))));
   if (validators.length > 0) {
     b.control('Startup refuses a missing or weak key (raises an exception)', validators.map(here));
-  } else if (!literalInProduction) {
+  } else if (!literalInProduction && !sources.some((x) => /generated once/.test(x.description))) {
+    // (a key the app generates itself cannot be a placeholder or too short)
     const required = lookups.filter((f) => f.required);
     b.gap(
       'secret-key/no-validation',
@@ -845,8 +1114,43 @@ function extensionsOf(ctx: Context, names: ReadonlySet<string>): Extension[] {
   return [...out.values()];
 }
 
+/**
+ * The app's own CSRF scheme: a global before_request hook that reads a token from the form or a
+ * header, compares it with the session's and refuses (abort/raise). Its field and header names
+ * are what forms and scripts must send.
+ */
+function customCsrfChecks(ctx: Context): { hooks: Fact[]; fields: Set<string>; headers: Set<string> } {
+  const hooks: Fact[] = [];
+  const fields = new Set<string>();
+  const headers = new Set<string>();
+  for (const f of ctx.kind('before-request')) {
+    if (!f.def || !f.global || fileRole(f.file) !== 'prod') continue;
+    const reads = ((f.reads as string[]) ?? []).filter((r) => /^(form|headers|values|json):/.test(r));
+    const tokenish = reads.filter((r) => !/authorization/i.test(r));
+    if (tokenish.length === 0 || !(f.session && f.compares) || !f.refuses) continue;
+    hooks.push(f);
+    for (const r of tokenish) {
+      const [where, name] = r.split(':') as [string, string];
+      (where === 'headers' ? headers : fields).add(name);
+    }
+  }
+  return { hooks, fields, headers };
+}
+
+function describeTokens(f: Fact): string {
+  const reads = ((f.reads as string[]) ?? []).filter((r) => /^(form|headers|values|json):/.test(r));
+  return reads.map((r) => (r.startsWith('headers:') ? `header ${r.slice(8)}` : `field ${r.split(':')[1]}`)).join(', ');
+}
+
+const TOKEN_AUTH_DECORATOR = /(^|\.)(jwt_required|token_required|api_key_required|require_api_key|require_token|auth_token_required|http_auth_required)$|^[\w]*auth\.login_required$/;
+
+/** A view authenticated by a header (token, basic auth, API key): a browser never adds it cross-site. */
+function headerAuthenticated(f: Fact): boolean {
+  return Boolean(f.authHeader) || ((f.decorators as string[]) ?? []).some((d) => TOKEN_AUTH_DECORATOR.test(d));
+}
+
 function evaluateCsrf(ctx: Context): ProtectionReport {
-  const b = new Builder();
+  const b = new Builder(ctx);
   const extensions = extensionsOf(ctx, CSRF_EXTENSIONS);
   const bound = extensions.filter((e) => e.bindings.length > 0);
   const csrfVars = new Set(extensions.flatMap((e) => [...e.vars]));
@@ -854,17 +1158,33 @@ function evaluateCsrf(ctx: Context): ProtectionReport {
     .kind('route')
     .filter((f) => ((f.methods as string[]) ?? []).some((m) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(m)) && fileRole(f.file) === 'prod');
 
+  const custom = customCsrfChecks(ctx);
   if (bound.length > 0) {
     b.control(`${bound.map((e) => e.ext).join(', ')} checks every state-changing request`, bound.flatMap((e) => [...e.instances, ...e.bindings]).map(here));
   } else if (extensions.length > 0) {
     b.gap('csrf/unbound', `${extensions[0]!.ext}() is created but never bound to the app (no init_app(app)).`, extensions.flatMap((e) => e.instances).map(here));
-  } else {
+  }
+  for (const check of custom.hooks) {
+    b.control(`A before_request hook (${String(check.function)}) refuses state-changing requests without the session's token (${describeTokens(check)})`, [here(check)]);
+  }
+  if (bound.length === 0 && extensions.length === 0 && custom.hooks.length === 0) {
     const forms = ctx.kind('class').filter((f) => ((f.bases as string[]) ?? []).some((base) => /(^|\.)(FlaskForm|Form)$/.test(base) && /wtf|FlaskForm/.test(base)));
     if (forms.length > 0) {
       b.control('Forms subclass FlaskForm, which checks a CSRF token for those forms only', forms.map(here));
     }
-    const routes = stateRoutes.length > 0 ? ` ${plural(stateRoutes.length, 'state-changing route')} ${stateRoutes.length === 1 ? 'accepts' : 'accept'} requests from any site.` : '';
-    b.gap('csrf/no-global-protection', `No CSRFProtect (or SeaSurf) on the app.${routes}`, stateRoutes.map(here), stateRoutes.length > 0 ? 'high' : 'medium');
+    // Views that validate a FlaskForm check its token; token/basic-auth APIs are not cookie-authenticated.
+    const validated = stateRoutes.filter((f) => f.validatesForm && forms.length > 0);
+    const tokenAuth = stateRoutes.filter((f) => !validated.includes(f) && headerAuthenticated(f));
+    const open = stateRoutes.filter((f) => !validated.includes(f) && !tokenAuth.includes(f));
+    if (validated.length > 0) b.control(`${plural(validated.length, 'view')} ${validated.length === 1 ? 'validates' : 'validate'} a FlaskForm (validate_on_submit), which checks its CSRF token`, validated.map(here));
+    if (tokenAuth.length > 0) b.control(`${plural(tokenAuth.length, 'API route')} ${tokenAuth.length === 1 ? 'authenticates' : 'authenticate'} by token or basic auth, not by cookie: not CSRF-relevant`, tokenAuth.map(here));
+    const routes = open.length > 0 ? ` ${plural(open.length, 'state-changing route')} ${open.length === 1 ? 'accepts' : 'accept'} requests from any site.` : '';
+    b.gap('csrf/no-global-protection', `No CSRFProtect (or SeaSurf) on the app.${routes}`, open.map(here), open.length > 0 ? 'high' : 'medium');
+  }
+  for (const f of ctx.kind('route')) {
+    const methods = (f.methods as string[]) ?? [];
+    if (fileRole(f.file) !== 'prod' || !f.writes || methods.some((m) => m !== 'GET' && m !== 'HEAD')) continue;
+    b.gap('csrf/state-changing-get', `GET ${String(f.rule ?? '?')} (${String(f.function)}) writes: a link or an image on any site can trigger it, and CSRF checks never cover GET.`, [here(f)]);
   }
 
   for (const f of [...ctx.configSets('WTF_CSRF_ENABLED'), ...ctx.configSets('WTF_CSRF_CHECK_DEFAULT')]) {
@@ -912,17 +1232,20 @@ function evaluateCsrf(ctx: Context): ProtectionReport {
   }
   for (const f of ctx.kind('form-csrf-off')) b.gap('csrf/form-meta-off', `A form is created with ${String(f.how)}.`, [here(f)]);
   const withToken: Location[] = [];
+  const customFields = new Set([...custom.fields].map((x) => x.toLowerCase()));
   for (const t of ctx.facts.templates) {
     for (const f of t.facts) {
-      if (f.kind === 'form' && f.token === false) b.gap('csrf/form-without-token', `A form in ${t.path} posts without csrf_token().`, [loc(t.path, f.line)]);
-      if (f.kind === 'form' && f.token === true) withToken.push(loc(t.path, f.line));
+      const custom = f.kind === 'form' && f.token === false && (f.fields ?? []).some((x) => customFields.has(x.toLowerCase()));
+      if (f.kind === 'form' && f.token === false && !custom) b.gap('csrf/form-without-token', `A form in ${t.path} posts without csrf_token().`, [loc(t.path, f.line)]);
+      if (f.kind === 'form' && (f.token === true || custom)) withToken.push(loc(t.path, f.line));
     }
   }
-  if (withToken.length > 0) b.control(`State-changing forms carry csrf_token() (${plural(withToken.length, 'form')})`, withToken);
+  if (withToken.length > 0) b.control(`State-changing forms carry a CSRF token (${plural(withToken.length, 'form')})`, withToken);
   const meta = ctx.facts.templates.flatMap((t) => t.facts.filter((f) => f.kind === 'csrf-token').map((f) => loc(t.path, f.line)));
   const js = ctx.facts.deploy.js;
+  const headerNames = [...custom.headers];
   const jsWithToken = js.filter((j) => j.token);
-  if (jsWithToken.length > 0) b.control('fetch/XHR calls send the X-CSRFToken header', [...jsWithToken.map(here), ...meta.filter((m) => !withToken.some((w) => w.file === m.file))]);
+  if (jsWithToken.length > 0) b.control(`fetch/XHR calls send the ${headerNames[0] ?? 'X-CSRFToken'} header`, [...jsWithToken.map(here), ...meta.filter((m) => !withToken.some((w) => w.file === m.file))]);
   for (const j of js.filter((x) => !x.token)) b.gap('csrf/xhr-without-token', `A state-changing request in ${j.file} sends no CSRF token.`, [here(j)]);
   return b.build('csrf');
 }
@@ -933,7 +1256,7 @@ function evaluateCsrf(ctx: Context): ProtectionReport {
 const AUTOESCAPED_EXT = /\.(html?|xml|xhtml|svg)$/i;
 
 function evaluateTemplating(ctx: Context): ProtectionReport {
-  const b = new Builder();
+  const b = new Builder(ctx);
   const allowList = ctx.facts.deploy.templateAllowList;
   const allowEntry = (path: string, rule: string) =>
     allowList.find((a) => a.rule === rule && (path === a.template || path.endsWith(`/templates/${a.template}`) || path.endsWith(`/${a.template}`)));
@@ -952,7 +1275,7 @@ function evaluateTemplating(ctx: Context): ProtectionReport {
     const value = f.autoescape as Val | null;
     if (!value || isFalsy(value)) b.gap('templating/unescaped-environment', 'jinja2.Environment() is created without autoescaping.', [here(f)]);
   }
-  const apps = ctx.kind('flask-app').filter((f) => fileRole(f.file) === 'prod');
+  const apps = ctx.apps.filter((f) => fileRole(f.file) === 'prod');
   if (!disabled) {
     b.control('Jinja autoescaping on (Flask\'s default for .html, .htm, .xml, .xhtml and .svg templates)', apps.map(here));
   }
@@ -1002,7 +1325,7 @@ function evaluateTemplating(ctx: Context): ProtectionReport {
 const ONE_YEAR = 31_536_000;
 
 function evaluateHeaders(ctx: Context): ProtectionReport {
-  const b = new Builder();
+  const b = new Builder(ctx);
   const covered = new Set<string>();
   let cspSeen = false;
 
@@ -1035,7 +1358,21 @@ function evaluateHeaders(ctx: Context): ProtectionReport {
       } else {
         cspSeen = true;
         covered.add('content-security-policy');
-        if (csp === 'unknown') {
+        const policies = ctx.facts.deploy.headerPolicies ?? [];
+        if (csp === 'unknown' && policies.length > 0) {
+          // the policy file Talisman's CSP is read from (security-headers.json)
+          const before = b.gaps.length;
+          for (const policy of policies) {
+            const parsed = cspFromVal({ t: 'dict', items: Object.fromEntries(Object.entries(policy.directives).map(([k, v]) => [k, { t: 'const', v }])) });
+            if (typeof parsed === 'string') continue;
+            for (const p of cspProblems(parsed)) {
+              b.gap(p.rule, `Content-Security-Policy in ${policy.file}: ${p.detail}.`, [here(policy)], p.severity);
+            }
+          }
+          if (!b.gaps.slice(before).some((g) => g.severity === 'high')) {
+            b.control(`Strict Content-Security-Policy from ${policies.map((p) => p.file).join(', ')}`, [here(anchor), ...policies.map(here)]);
+          }
+        } else if (csp === 'unknown') {
           b.control('Content-Security-Policy set through Talisman (computed at run time; not checked)', [here(anchor)]);
         } else {
           const problems = cspProblems(csp);
@@ -1119,6 +1456,29 @@ function evaluateHeaders(ctx: Context): ProtectionReport {
       if (name === 'strict-transport-security') {
         const m = /max-age=(\d+)/.exec(n.args[1]!);
         if (m && Number(m[1]) < ONE_YEAR) b.gap('headers/short-hsts', `HSTS max-age is ${m[1]} seconds (nginx).`, [here(n)]);
+      }
+    }
+  }
+
+  // Settings that decide the headers: HSTS off by default, weak literal CSP defaults
+  for (const f of ctx.kind('header-setting')) {
+    if (fileRole(f.file) !== 'prod' || (f.cls !== undefined && ['dev', 'test'].includes(classRole(String(f.cls))))) continue;
+    const name = String(f.name);
+    const value = f.value as Val | null;
+    const effective = value?.t === 'env' ? value.fallback : value;
+    if (/HSTS|STRICT_TRANSPORT|FORCE_HTTPS/i.test(name) && !/MAX_AGE|PRELOAD|INCLUDE|SUBDOMAINS/i.test(name)) {
+      if (isFalsy(effective) || (value?.t === 'env' && (value.fallback === null || value.fallback === undefined))) {
+        b.gap('headers/hsts-default-off', value?.t === 'env' ? `${name} comes from ${value.name}, and HSTS is off when it is unset.` : `${name} = ${String(constOf(value))}: HSTS is off by default.`, [here(f)]);
+      }
+    } else if (/MAX_AGE/i.test(name) && /HSTS|STRICT/i.test(name)) {
+      const age = constOf(effective);
+      if (typeof age === 'number' && age < ONE_YEAR) b.gap('headers/short-hsts', `${name} is ${age} seconds.`, [here(f)]);
+    } else if (/CSP|CONTENT_SECURITY_POLICY/i.test(name)) {
+      const csp = cspFromVal(effective);
+      if (csp === 'disabled' || csp === 'unknown') continue;
+      for (const p of cspProblems(csp)) {
+        const detail = `Content-Security-Policy default in ${name}: ${p.detail}.`;
+        if (!b.gaps.some((g) => g.rule === p.rule && g.description.includes(p.detail))) b.gap(p.rule, detail, [here(f)], p.severity);
       }
     }
   }

@@ -1,7 +1,36 @@
 // The values templates see: the answers plus what follows from them. Deriving here (not in
 // EJS) keeps templates reading like the files they produce.
-import type { Answers } from './answers.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Answers, parseAuthor } from './answers.js';
 import { escapeHelpers, type EscapeHelpers } from './escape.js';
+import { templatesRoot } from './paths.js';
+
+/**
+ * The security header policy, one file read by both sides: the generated app sends it
+ * (security.py) and the nginx snippet is rendered from it here; `flask security check`
+ * compares the two.
+ */
+export const HEADER_POLICY_TEMPLATE = 'hardening/security-headers.json';
+
+export interface HeaderPolicy {
+  content_security_policy: Record<string, string>;
+  permissions_policy: Record<string, string>;
+  headers: Record<string, string>;
+}
+
+let headerPolicy: HeaderPolicy | undefined;
+export function readHeaderPolicy(): HeaderPolicy {
+  headerPolicy ??= JSON.parse(readFileSync(join(templatesRoot(), HEADER_POLICY_TEMPLATE), 'utf8')) as HeaderPolicy;
+  return headerPolicy;
+}
+
+/** `a=(), b=()` and `default-src 'none'; ...`: the header forms of the policy's maps. */
+export const permissionsPolicyValue = (policy: HeaderPolicy): string =>
+  Object.entries(policy.permissions_policy).map(([feature, allow]) => `${feature}=${allow}`).join(', ');
+/** The CSP nginx sends on its own responses: the app's, without a nonce, over HTTPS. */
+export const staticCspValue = (policy: HeaderPolicy): string =>
+  [...Object.entries(policy.content_security_policy).map(([name, value]) => `${name} ${value}`), 'upgrade-insecure-requests'].join('; ');
 
 export interface TemplateContext extends Answers {
   /** Escaping helpers: h.pyStr, h.tomlStr, h.yamlStr, h.mdText, h.commentText, h.nginxStr. */
@@ -24,14 +53,29 @@ export interface TemplateContext extends Answers {
   hstsHeaderValue: string;
   /** Let's Encrypt's certificate folder for the domain. */
   certDir: string;
+  /** pyproject.toml's `authors` entry (`{ name = "…", email = "…" }`), '' without an author. */
+  authorToml: string;
   /** Only the `.env` template reads this; it is never stored in .yo-rc.json. */
   devSecretKey: string;
+  /** The fixed security headers for the nginx snippet (name, value), from security-headers.json. */
+  nginxHeaders: [string, string][];
+  /** The Content-Security-Policy nginx sends on responses it makes itself. */
+  staticCsp: string;
+}
+
+/** The author split into PEP 621's name and email, as a TOML inline table. */
+function authorToml(author: string): string {
+  const parsed = parseAuthor(author);
+  if (typeof parsed === 'string') throw new Error(parsed); // answers are validated before rendering
+  const fields = Object.entries(parsed).map(([key, value]) => `${key} = ${escapeHelpers.tomlStr(value as string)}`);
+  return fields.length > 0 ? `{ ${fields.join(', ')} }` : '';
 }
 
 export function templateContext(answers: Answers, devSecretKey = ''): TemplateContext {
   const serviceName = answers.projectName;
   const socketPath = `/run/${serviceName}/gunicorn.sock`;
   const tcp = `127.0.0.1:${answers.port}`;
+  const policy = readHeaderPolicy();
   return {
     ...answers,
     h: escapeHelpers,
@@ -44,6 +88,9 @@ export function templateContext(answers: Answers, devSecretKey = ''): TemplateCo
     upstreamServer: answers.gunicornBind === 'unix' ? `unix:${socketPath}` : tcp,
     hstsHeaderValue: `max-age=${answers.hstsMaxAge}; includeSubDomains`,
     certDir: `/etc/letsencrypt/live/${answers.domain}`,
+    authorToml: authorToml(answers.author),
     devSecretKey,
+    nginxHeaders: [...Object.entries(policy.headers), ['Permissions-Policy', permissionsPolicyValue(policy)]],
+    staticCsp: staticCspValue(policy),
   };
 }

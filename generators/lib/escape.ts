@@ -5,11 +5,15 @@
 const hex = (code: number, width: number) => code.toString(16).padStart(width, '0');
 
 /**
- * A Python string literal. Double quotes unless the text holds a `"` and no `'`, which is the
- * choice `ruff format` makes, so generated files stay format-clean.
+ * A Python string literal, written the way `ruff format` would write it so generated files stay
+ * format-clean: double quotes unless the text holds more `"` than `'`. Everything outside
+ * printable ASCII is an escape (`\xe9`, `\u2019`, `\U0001f600`, lowercase hex as ruff prints
+ * it), so no answer can put a character ruff flags as ambiguous (RUF001) or a bidi control into
+ * Python source. The value is unchanged.
  */
 export function pyStr(text: string): string {
-  const quote = text.includes('"') && !text.includes("'") ? "'" : '"';
+  const count = (q: string) => text.split(q).length - 1;
+  const quote = count('"') > count("'") ? "'" : '"';
   let out = '';
   for (const ch of text) {
     const code = ch.codePointAt(0)!;
@@ -18,9 +22,10 @@ export function pyStr(text: string): string {
     else if (ch === '\n') out += '\\n';
     else if (ch === '\r') out += '\\r';
     else if (ch === '\t') out += '\\t';
-    else if (code < 0x20 || code === 0x7f) out += `\\x${hex(code, 2)}`;
-    else if (code === 0x2028 || code === 0x2029) out += `\\u${hex(code, 4)}`;
-    else out += ch;
+    else if (code >= 0x20 && code < 0x7f) out += ch;
+    else if (code <= 0xff) out += `\\x${hex(code, 2)}`;
+    else if (code <= 0xffff) out += `\\u${hex(code, 4)}`;
+    else out += `\\U${hex(code, 8)}`;
   }
   return `${quote}${out}${quote}`;
 }
@@ -82,5 +87,17 @@ export function nginxStr(text: string): string {
   return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
-export const escapeHelpers = { pyStr, tomlStr, yamlStr, mdText, commentText, nginxStr } as const;
+/**
+ * A Markdown table laid out as Prettier lays it out (columns padded to their widest cell, a
+ * `---` rule as wide as each column), so a table whose cells hold answers (the service name)
+ * needs no Prettier pass at generation time. Cells are Markdown already; the first row is the
+ * header. Widths count code points: the cells that vary are validated ASCII names and paths.
+ */
+export function mdTable(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(3, ...rows.map((row) => [...row[column]!].length)));
+  const line = (cells: readonly string[]) => `| ${cells.map((cell, i) => cell + ' '.repeat(widths[i]! - [...cell].length)).join(' | ')} |`;
+  return [line(rows[0]!), line(widths.map((width) => '-'.repeat(width))), ...rows.slice(1).map(line)].join('\n');
+}
+
+export const escapeHelpers = { pyStr, tomlStr, yamlStr, mdText, mdTable, commentText, nginxStr } as const;
 export type EscapeHelpers = typeof escapeHelpers;

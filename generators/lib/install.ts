@@ -1,9 +1,23 @@
 // The optional install step of a new project: git init, a .venv, and the project installed
 // editable with its dev tools. A failure leaves the project in place and says how to retry.
 import { join } from 'node:path';
+import { WorkError } from './errors.js';
+import { setInterruptNote } from './staging.js';
 
-export class InstallError extends Error {
+export class InstallError extends WorkError {
   override name = 'InstallError';
+}
+
+/** How many of a failing tool's last output lines are shown (pip ends with "see above"). */
+export const TOOL_LINES = 15;
+
+/** The last meaningful lines of a tool's output, for showing under the one-line error. */
+export function lastLines(output: string, count = TOOL_LINES): string[] {
+  return output
+    .split(/\r?\n/)
+    .map((line) => line.trimEnd())
+    .filter((line) => line.trim() !== '')
+    .slice(-count);
 }
 
 export interface InstallStep {
@@ -32,14 +46,17 @@ export async function installProject(dir: string, log: (line: string) => void): 
   const steps = installSteps();
   for (const [index, step] of steps.entries()) {
     log(`[${index + 1}/${steps.length}] ${step.label} ...`);
+    const retry = `retry with: ${retryHint(dir, steps.slice(index))}`;
+    // Ctrl-C now stops the tool too (same process group); the project stays, so say how to go on.
+    setInterruptNote(`the project is in place, but "${step.label}" did not finish; ${retry}`);
     try {
-      await execa(step.command, step.args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+      // stdout and stderr interleaved, as the tool would print them: its error is often on stdout.
+      await execa(step.command, step.args, { cwd: dir, stdin: 'ignore', all: true });
     } catch (error) {
-      const detail = (error as { stderr?: string }).stderr?.trim().split('\n').slice(-3).join(' | ') ?? '';
-      throw new InstallError(
-        `install step "${step.label}" failed${detail ? ` (${detail})` : ''}; the project is in place, retry with: ${retryHint(dir, steps.slice(index))}`,
-      );
+      const output = (error as { all?: string }).all ?? (error as Error).message;
+      throw new InstallError(`install step "${step.label}" failed; the project is in place`, lastLines(output), retry);
     }
   }
+  setInterruptNote(`the project is in place at ${dir}`);
   log('Installed. Next: cd ' + dir + ' && .venv/bin/pytest');
 }

@@ -12,7 +12,8 @@ The contract of ``init_app(app)``:
 - **Environment.** ``app.config["APP_ENV"]``, else the ``APP_ENV`` variable, else "testing"
   while the app is in testing mode or pytest runs (pytest sets ``PYTEST_VERSION``), else
   "production": a missing setting never yields a development build.
-- **Debug.** ``FLASK_DEBUG``/``--debug`` outside development raise RuntimeError, first.
+- **Debug.** ``FLASK_DEBUG``, ``--debug`` or ``--debugger`` outside development raise
+  RuntimeError, before anything else.
 - **Secret key.** ``SECRET_KEY``, ``SECRET_KEY_FILE`` or the systemd credential ``secret_key``
   (see secrets.py), else a key the app configured itself; ``SECRET_KEY_FALLBACKS`` likewise.
   Production refuses a missing, weak or placeholder key (SecretKeyError); testing makes a random
@@ -34,6 +35,7 @@ import os
 from collections.abc import Mapping
 from datetime import timedelta
 
+import click
 from flask import Flask
 from flask.helpers import get_debug_flag
 
@@ -110,11 +112,30 @@ def apply_floors(config: dict, defaults: Mapping[str, object], name: str) -> Non
 
 
 def _refuse_debug_flag(name: str) -> None:
-    # `flask run --debug` or FLASK_DEBUG=1 turns the debugger on whatever the config says, and
-    # the debugger runs code for anyone who reaches it. Only development may ask for that.
-    if name != "development" and get_debug_flag():
+    # `flask run --debug`, `flask run --debugger` or FLASK_DEBUG=1 turns the debugger on
+    # whatever the config says, and the debugger runs code for anyone who reaches it. Only
+    # development may ask for that.
+    if name == "development":
+        return
+    if get_debug_flag():
         message = (
             f"FLASK_DEBUG is set while APP_ENV is {name}. Unset FLASK_DEBUG (and do not "
             "pass --debug) outside development."
         )
         raise RuntimeError(message)
+    if _debugger_requested():
+        message = (
+            f"`flask run --debugger` while APP_ENV is {name}: the Werkzeug debugger "
+            "is for development only."
+        )
+        raise RuntimeError(message)
+
+
+def _debugger_requested() -> bool:
+    # `flask run` builds the app inside its own click context, before it starts the server.
+    context = click.get_current_context(silent=True)
+    while context is not None:
+        if context.info_name == "run" and context.params.get("debugger"):
+            return True
+        context = context.parent
+    return False

@@ -11,7 +11,9 @@ import ast
 import contextlib
 import functools
 import logging
+import re
 import runpy
+import tomllib
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -20,11 +22,12 @@ from typing import NamedTuple
 
 from flask import Flask
 from flask_talisman import Talisman
+from flask_wtf.csrf import generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import deploy_scan
 from .secrets import SecretKeyError, check_strength
-from .security import CSRF_EXEMPT
+from .security import CSRF_EXEMPT, FIXED_HEADERS
 from .template_audit import AllowlistError, audit_app
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -42,21 +45,27 @@ SKIPPED_FOLDERS = frozenset({".venv", "venv", "site-packages", "node_modules", "
 
 @dataclass(frozen=True)
 class Result:
-    """One check: its name (the protection it guards), whether it passed, what was seen."""
+    """One check: its name (the protection it guards), whether it passed, what was seen.
+
+    A warning passes (a fresh project's CI stays green) but says what to do before deploying.
+    """
 
     name: str
     ok: bool
     detail: str
     fix: str = ""
+    warning: bool = False
 
     @property
     def status(self) -> str:
-        return "ok" if self.ok else "fail"
+        if not self.ok:
+            return "fail"
+        return "warn" if self.warning else "ok"
 
     def line(self) -> str:
-        mark = "✓" if self.ok else "✗"
+        mark = {"ok": "✓", "warn": "!", "fail": "✗"}[self.status]
         text = f"{mark} {self.name}: {self.detail}"
-        return f"{text} — fix: {self.fix}" if self.fix and not self.ok else text
+        return f"{text} — fix: {self.fix}" if self.fix and self.status != "ok" else text
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self) | {"status": self.status}
@@ -68,6 +77,10 @@ def _ok(name: str, detail: str) -> Result:
 
 def _fail(name: str, detail: str, fix: str) -> Result:
     return Result(name, ok=False, detail=detail, fix=fix)
+
+
+def _warn(name: str, detail: str, fix: str) -> Result:
+    return Result(name, ok=True, detail=detail, fix=fix, warning=True)
 
 
 class Verdict(NamedTuple):
@@ -111,6 +124,7 @@ def app_check(name: str) -> Callable[[Callable[[Flask], Verdict]], Callable[[Fla
 def check_project(root: Path, wsgi: str = "wsgi.py") -> list[Result]:
     """Every check, for the project whose ``wsgi.py`` and deploy files are under ``root``."""
     results: list[Result] = []
+    policy = None
     try:
         app, wrappers = load_wsgi_app(root / wsgi)
     except SecretKeyError as exc:
@@ -130,7 +144,10 @@ def check_project(root: Path, wsgi: str = "wsgi.py") -> list[Result]:
         package = Path(app.root_path)
         code = [path for path in sorted(package.rglob("*.py")) if is_production_code(path, package)]
         results.extend(check_sources(path for path in [root / wsgi, *code] if path.is_file()))
-    results.extend(check_deploy_files(root))
+        policy = app_policy(app)
+        results.extend(check_domain(app, root))
+    results.extend(check_deploy_files(root, policy))
+    results.append(check_lock_file(root))
     return results
 
 
@@ -352,6 +369,24 @@ def check_csp(app: Flask) -> Verdict:
     return passed("no 'unsafe-inline' or 'unsafe-eval'; default-src set")
 
 
+@app_check("no-store on private pages")
+def check_no_store(app: Flask) -> Verdict:
+    # A page with a CSRF token or the session cookie belongs to one visitor: no cache may keep it.
+    base = _base_url(app, "https")
+    response = app.test_client().get("/", base_url=base)
+    field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if "Set-Cookie" not in response.headers and field not in response.get_data(as_text=True):
+        # This start page holds neither: ask the app for a response that does.
+        with app.test_request_context("/", base_url=base):
+            generate_csrf()
+            response = app.process_response(app.make_response(""))
+    cache = response.headers.get("Cache-Control", "")
+    if "no-store" not in cache:
+        fix = "send Cache-Control: no-store on responses with a token or a cookie (security.py)"
+        return failed(f"the start page is sent with Cache-Control: {cache or '(none)'}", fix)
+    return passed("pages with a CSRF token or a cookie send Cache-Control: no-store")
+
+
 @app_check("trusted hosts")
 def check_trusted_hosts(app: Flask) -> Verdict:
     hosts = app.config.get("TRUSTED_HOSTS")
@@ -406,6 +441,7 @@ APP_CHECKS: tuple[Callable[[Flask], Result], ...] = (
     check_csrf_routes,
     check_talisman,
     check_csp,
+    check_no_store,
     check_trusted_hosts,
     check_body_limits,
     check_proxy_fix,
@@ -528,14 +564,132 @@ def _is_literal(value: ast.expr) -> bool:
 # The deploy files: no debug switch anywhere production reads.
 
 
-def check_deploy_files(root: Path) -> list[Result]:
+def check_deploy_files(root: Path, policy: deploy_scan.AppPolicy | None = None) -> list[Result]:
+    """Debug switches in any deploy file; then gunicorn, nginx and systemd, one line each."""
     name = "debug off in deploy files"
     files, switches = deploy_scan.scan(root)
     if not switches:
-        return [
+        results = [
             _ok(name, f"no debug switch in {', '.join(files) or 'any deploy file (none found)'}")
         ]
-    return [_fail(name, f"{s.path}:{s.line}: {s.text} ({s.rule})", s.fix) for s in switches]
+    else:
+        results = [_fail(name, f"{s.path}:{s.line}: {s.text} ({s.rule})", s.fix) for s in switches]
+    notes, findings = deploy_scan.check_systemd(root)
+    findings = [
+        *deploy_scan.check_gunicorn(root),
+        *deploy_scan.check_nginx(root, policy),
+        *findings,
+    ]
+    passed_detail = {
+        deploy_scan.WSGI_SERVER: "loopback or unix socket only, trusts loopback, preloads the app",
+        deploy_scan.NGINX_HEADERS: (
+            "every location sends the app's headers, none weaker"
+            if policy is not None
+            else "not compared: the app did not build"
+        ),
+        deploy_scan.NGINX_TLS: "TLS 1.2/1.3, intermediate ciphers; curves and session cache in "
+        "the default server",
+        deploy_scan.NGINX_LIMITS: "timeouts, per-address rate and connection limits, body size; "
+        "429s kept out of the access log",
+        deploy_scan.NGINX_STATIC: "dotfiles and backup files refused",
+        deploy_scan.SANDBOX: "; ".join(notes) or "no systemd unit in deploy/",
+    }
+    for protection in deploy_scan.PROTECTIONS:
+        mine = [finding for finding in findings if finding.protection == protection]
+        if not mine:
+            results.append(_ok(protection, passed_detail[protection]))
+        results.extend(_fail(protection, str(finding), finding.fix) for finding in mine)
+    return results
+
+
+def app_policy(app: Flask) -> deploy_scan.AppPolicy | None:
+    """The headers the production app sends on its start page over https, for nginx to match."""
+    try:
+        response = app.test_client().get("/", base_url=_base_url(app, "https"))
+    except Exception:  # noqa: BLE001 - the app checks report why the page fails
+        return None
+    names = (
+        "Content-Security-Policy",
+        "Strict-Transport-Security",
+        "Permissions-Policy",
+        *FIXED_HEADERS,
+    )
+    headers = {name: response.headers[name] for name in names if name in response.headers}
+    limit = app.config.get("MAX_CONTENT_LENGTH")
+    return deploy_scan.AppPolicy(headers, limit if isinstance(limit, int) else None)
+
+
+def check_domain(app: Flask, root: Path) -> list[Result]:
+    """A warning, not a failure: a fresh project is generated for localhost on purpose."""
+    name = "domain"
+    hosts = [str(host) for host in app.config.get("TRUSTED_HOSTS") or []]
+    if "localhost" not in hosts:
+        return [_ok(name, f"TRUSTED_HOSTS = {hosts}")]
+    fix = (
+        "set the real domain in ProductionConfig.TRUSTED_HOSTS (config.py), in server_name and "
+        "the certificate paths of deploy/nginx/ (deploy/README.md, step 0)"
+    )
+    return [
+        _warn(name, "still localhost: nginx, certbot and TRUSTED_HOSTS fail for a real domain", fix)
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# The dependencies production installs: pinned, with hashes.
+
+LOCK_FILE = "requirements.lock"
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)")
+
+
+def check_lock_file(root: Path) -> Result:
+    """requirements.lock pins every runtime dependency of pyproject.toml with its hashes."""
+    name = "dependencies locked"
+    fix = "refresh it with the command at the top of requirements.lock (README.md, Dependencies)"
+    lock = root / LOCK_FILE
+    if not lock.is_file():
+        return _fail(
+            name, f"{LOCK_FILE} is missing: production would resolve versions at deploy time", fix
+        )
+    pins, unhashed = _lock_entries(lock.read_text(encoding="utf-8"))
+    if unhashed:
+        return _fail(name, f"{LOCK_FILE} has entries without --hash: {', '.join(unhashed)}", fix)
+    pyproject = root / "pyproject.toml"
+    try:
+        # A project without pyproject.toml (requirements.txt only) has nothing to compare.
+        text = pyproject.read_text(encoding="utf-8") if pyproject.is_file() else ""
+        project = tomllib.loads(text)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        return _fail(name, f"pyproject.toml cannot be read: {exc}", "fix pyproject.toml")
+    wanted = [
+        _requirement_name(spec) for spec in project.get("project", {}).get("dependencies", [])
+    ]
+    missing = [dependency for dependency in wanted if dependency not in pins]
+    if missing:
+        return _fail(name, f"{LOCK_FILE} does not pin {', '.join(missing)}", fix)
+    return _ok(name, f"{LOCK_FILE} pins {len(pins)} packages with hashes")
+
+
+def _lock_entries(text: str) -> tuple[dict[str, str], list[str]]:
+    # Entries span lines joined by a trailing backslash: "name==1.0 \\n --hash=sha256:...".
+    pins, unhashed = {}, []
+    for line in text.replace("\\\n", " ").splitlines():
+        entry = line.split("#", 1)[0].strip()
+        match = _PIN.match(entry)
+        if match is None:
+            continue
+        package = _normalise(match.group(1))
+        pins[package] = match.group(2)
+        if "--hash=sha256:" not in entry:
+            unhashed.append(package)
+    return pins, unhashed
+
+
+def _requirement_name(spec: str) -> str:
+    return _normalise(re.split(r"[\s\[<>=!~;]", spec, maxsplit=1)[0])
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 # ---------------------------------------------------------------------------------------------

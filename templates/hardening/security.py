@@ -1,12 +1,21 @@
-"""Request-level protections: proxy headers, CSRF and security headers."""
+"""Request-level protections: proxy headers, CSRF, security headers and caching.
+
+The header policy lives in ``security-headers.json``: this module sends it, the nginx snippet
+in deploy/nginx/ is rendered from the same file, and ``flask security check`` compares them.
+"""
 
 import functools
+import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 
-from flask import Flask, Response
-from flask_talisman import Talisman
+import flask_talisman
+import flask_talisman.talisman as _talisman_impl
+from flask import Flask, Response, current_app, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 csrf = CSRFProtect()
@@ -16,37 +25,19 @@ csrf = CSRFProtect()
 #     "hooks.payment_webhook": "Signed by the provider with HMAC; checked in the view.",
 CSRF_EXEMPT: dict[str, str] = {}
 
-CSP_DIRECTIVES = {
-    "default-src": "'none'",
-    "script-src": "'self'",  # Talisman appends the per-request nonce here
-    "style-src": "'self'",
-    "img-src": "'self'",
-    "connect-src": "'self'",
-    "font-src": "'self'",
-    "form-action": "'self'",
-    "frame-ancestors": "'none'",
-    "base-uri": "'none'",
-    "object-src": "'none'",
-}
+POLICY_FILE = Path(__file__).with_name("security-headers.json")
+_POLICY = json.loads(POLICY_FILE.read_text(encoding="utf-8"))
 
-PERMISSIONS_POLICY = {
-    "camera": "()",
-    "geolocation": "()",
-    "microphone": "()",
-    "payment": "()",
-    "usb": "()",
-}
+# Talisman appends the per-request nonce to script-src.
+CSP_DIRECTIVES: dict[str, str] = dict(_POLICY["content_security_policy"])
+PERMISSIONS_POLICY: dict[str, str] = dict(_POLICY["permissions_policy"])
+# X-Content-Type-Options, X-Frame-Options, Referrer-Policy, COOP and CORP, sent as written.
+FIXED_HEADERS: dict[str, str] = dict(_POLICY["headers"])
 
 CSP_REPORT_PATH = "/csp-report"
 # Origins may be added per directive with app.config["CSP_EXTRA_SOURCES"] (e.g. a CDN the pages
 # load from: {"script-src": ["https://cdn.example.com"]}); keywords and wildcards are refused.
 _ORIGIN = re.compile(r"https://[a-z0-9.-]+(:\d+)?")
-
-# Headers Talisman does not set.
-EXTRA_HEADERS = {
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Cross-Origin-Resource-Policy": "same-origin",
-}
 
 
 def init_security(app: Flask) -> None:
@@ -64,6 +55,8 @@ def init_security(app: Flask) -> None:
             raise ValueError(message)
         csrf.exempt(app.view_functions[endpoint])
 
+    app.session_interface = _SessionInterface()
+
     # after_request hooks run in reverse order: registered first, this one sees Talisman's work.
     app.after_request(_finish_headers)
     talisman = Talisman(
@@ -75,13 +68,13 @@ def init_security(app: Flask) -> None:
         content_security_policy=_csp(app),
         content_security_policy_nonce_in=["script-src"],
         # Report-only only while the page still has inline handlers or style attributes (the
-        # retrofit lists each); reports go to the log through csp_report below.
+        # retrofit lists each); reports go to the log through CspReportSink below.
         content_security_policy_report_only=bool(app.config.get("CSP_REPORT_ONLY")),
         content_security_policy_report_uri=CSP_REPORT_PATH
         if app.config.get("CSP_REPORT_ONLY")
         else None,
-        frame_options="DENY",
-        referrer_policy="strict-origin-when-cross-origin",
+        frame_options=FIXED_HEADERS["X-Frame-Options"],
+        referrer_policy=FIXED_HEADERS["Referrer-Policy"],
         permissions_policy=PERMISSIONS_POLICY,
         session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
         session_cookie_http_only=True,
@@ -159,10 +152,180 @@ def _csp(app: Flask) -> dict[str, str]:
 
 
 def _finish_headers(response: Response) -> Response:
-    response.headers.update(EXTRA_HEADERS)
-    # Talisman writes a value-less directive with a trailing space; send the header clean.
-    for name in ("Content-Security-Policy", "Content-Security-Policy-Report-Only"):
-        csp = response.headers.get(name)
-        if csp is not None:
-            response.headers[name] = csp.rstrip()
+    response.headers.update(FIXED_HEADERS)
+    if _is_private(response):
+        # A page with a CSRF token or a cookie belongs to one visitor: no shared or browser
+        # cache may keep it (ASVS 5.0 14.3.2).
+        response.headers["Cache-Control"] = "no-store"
+    if not getattr(response, _PREBUILT, False):
+        # Talisman writes a value-less directive with a trailing space; send the header clean.
+        for name in ("Content-Security-Policy", "Content-Security-Policy-Report-Only"):
+            csp = response.headers.get(name)
+            if csp is not None:
+                response.headers[name] = csp.rstrip()
     return response
+
+
+def _is_private(response: Response) -> bool:
+    # The session cookie is written after every after_request hook, so a changed session is
+    # the sign that it will be; the CSRF token is kept in `g` once a template has asked for it.
+    token_field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    return "Set-Cookie" in response.headers or session.modified or token_field in g
+
+
+# Set on a response whose headers Talisman (below) added from its prebuilt lists.
+_PREBUILT = "_security_headers_prebuilt"
+
+
+class Talisman(flask_talisman.Talisman):
+    """Flask-Talisman with this app's headers worked out once, not on every response.
+
+    Talisman rebuilds the Content-Security-Policy from its dict and sets each header one by one
+    on every response (a scan of the header list each). With the options ``init_security``
+    passes, the headers differ only by the request's nonce and by HSTS (sent over HTTPS only),
+    so they are built once, by Talisman's own rules, and added in one step. They are built again
+    whenever an option changes (the project's mutation tests weaken the live policy). Views
+    with their own ``@talisman(...)`` options, responses that already hold one of these
+    headers, and options the shortcut does not cover take Talisman's own path, unchanged.
+    """
+
+    _built: tuple[object, dict[str, object] | None] | None = None
+
+    def _options(self) -> tuple[object, ...]:
+        # Everything the headers depend on, copied, so a change in place is seen too.
+        def copy(value: object) -> object:
+            if isinstance(value, dict):
+                return tuple((k, copy(v)) for k, v in value.items())
+            return tuple(value) if isinstance(value, list) else value
+
+        return (
+            copy(self.content_security_policy),
+            tuple(self.content_security_policy_nonce_in or ()),
+            copy(self.permissions_policy),
+            bool(self.feature_policy or self.document_policy),
+            bool(self.x_xss_protection or self.force_file_save),
+            self.content_security_policy_report_uri,
+            self.content_security_policy_report_only,
+            self.frame_options,
+            self.x_content_type_options,
+            self.strict_transport_security,
+            self.strict_transport_security_max_age,
+            self.strict_transport_security_include_subdomains,
+            self.strict_transport_security_preload,
+            self.referrer_policy,
+        )
+
+    def _prebuilt(self) -> dict[str, object] | None:
+        """The headers for the current options, or None where Talisman's own path must run."""
+        view = current_app.view_functions.get(request.endpoint)
+        if hasattr(view, "talisman_view_options"):
+            return None
+        options = self._options()
+        if self._built is None or self._built[0] != options:
+            self._built = (options, self._build())
+        return self._built[1]
+
+    def _build(self) -> dict[str, object] | None:
+        policy = self.content_security_policy
+        if (
+            not isinstance(policy, dict)
+            or not policy
+            or self.feature_policy
+            or self.document_policy
+            or self.x_xss_protection
+            or self.force_file_save
+            or self.content_security_policy_report_uri
+            or self.content_security_policy_report_only
+            or self.frame_options == _talisman_impl.ALLOW_FROM
+        ):
+            return None
+        # Talisman's _parse_policy, with a marker where each request's nonce goes.
+        nonce_in = set(self.content_security_policy_nonce_in or ())
+        parts = [
+            f"{name} {value if isinstance(value, str) else ' '.join(value)}"
+            for name, value in policy.items()
+        ]
+        marked = [
+            f"{part} 'nonce-\0'" if name in nonce_in else part
+            for part, name in zip(parts, policy, strict=True)
+        ]
+        fixed = []
+        if self.permissions_policy:
+            value = self._parse_structured_header_policy(self.permissions_policy)
+            fixed.append(("Permissions-Policy", value))
+        if self.frame_options:
+            fixed.append(("X-Frame-Options", self.frame_options))
+        if self.x_content_type_options:
+            fixed.append(("X-Content-Type-Options", "nosniff"))
+        hsts = f"max-age={self.strict_transport_security_max_age}"
+        if self.strict_transport_security_include_subdomains:
+            hsts += "; includeSubDomains"
+        if self.strict_transport_security_preload:
+            hsts += "; preload"
+        names = {"content-security-policy", "strict-transport-security", "referrer-policy"}
+        names.update(name.lower() for name, _ in fixed)
+        return {
+            "nonce": bool(nonce_in),
+            "csp_pieces": "; ".join(marked).split("\0"),
+            "csp_without_nonce": "; ".join(parts),
+            "fixed": fixed,
+            "hsts": ("Strict-Transport-Security", hsts) if self.strict_transport_security else None,
+            "referrer": ("Referrer-Policy", self.referrer_policy),
+            "names": names,
+        }
+
+    def _force_https(self) -> Response | None:
+        if self._prebuilt() is None:
+            return super()._force_https()
+        if self.session_cookie_secure and not self.app.debug:
+            self.app.config["SESSION_COOKIE_SECURE"] = True
+        if self.force_https and not (self.app.debug or _is_https()):
+            return super()._force_https()
+        return None
+
+    def _make_nonce(self) -> None:
+        built = self._prebuilt()
+        if built is None:
+            super()._make_nonce()
+        elif built["nonce"] and not getattr(request, "csp_nonce", None):
+            # Talisman's own nonce: the same generator and length.
+            request.csp_nonce = _talisman_impl.get_random_string(_talisman_impl.NONCE_LENGTH)
+
+    def _set_response_headers(self, response: Response) -> Response:
+        built = self._prebuilt()
+        headers = response.headers
+        if built is None or any(name.lower() in built["names"] for name, _value in headers):
+            return super()._set_response_headers(response)
+        nonce = getattr(request, "csp_nonce", None)
+        pieces = built["csp_pieces"]
+        csp = built["csp_without_nonce"] if nonce is None else nonce.join(pieces)
+        # Talisman leaves a trailing space after a value-less last directive; sent clean.
+        extra = [*built["fixed"], ("Content-Security-Policy", csp.rstrip())]
+        if built["hsts"] and _is_https():
+            extra.append(built["hsts"])
+        extra.append(built["referrer"])
+        headers.extend(extra)
+        setattr(response, _PREBUILT, True)
+        return response
+
+
+def _is_https() -> bool:
+    # Talisman's test: the request came over TLS, or the proxy says it did.
+    return request.is_secure or request.headers.get("X-Forwarded-Proto", "http") == "https"
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, with its signing serializer built once per set of keys.
+
+    Flask builds a new serializer when it opens and again when it saves a session, on every
+    request; the cookie format, the keys and the salt are Flask's, unchanged.
+    """
+
+    _cached: tuple[tuple[object, ...], URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        cached = self._cached
+        if cached is None or cached[0] != keys:
+            cached = self._cached = (keys, super().get_signing_serializer(app))
+        return cached[1]

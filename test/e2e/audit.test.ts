@@ -98,7 +98,8 @@ const MUTATIONS: { name: string; protection: ProtectionId; edit: (dir: string, p
   {
     name: "'unsafe-inline' scripts",
     protection: 'headers',
-    edit: (dir, pkg) => replaceIn(join(dir, 'src', pkg, 'hardening', 'security.py'), `"script-src": "'self'"`, `"script-src": "'self' 'unsafe-inline'"`),
+    // the policy lives in security-headers.json (security.py sends it, the nginx snippet is rendered from it)
+    edit: (dir, pkg) => replaceIn(join(dir, 'src', pkg, 'hardening', 'security-headers.json'), `"script-src": "'self'"`, `"script-src": "'self' 'unsafe-inline'"`),
   },
 ];
 

@@ -2,7 +2,7 @@
 // copy of a generated project with a small text edit, then runs the project's own checks the
 // way its CI does (`python scripts/ci_checks.py`, the single source the workflow calls). The
 // run must fail, and its output must name the broken protection.
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateProject, projectPython, type PythonEnv, runCommand, tempDir } from '../support/project.js';
@@ -79,7 +79,7 @@ const MUTATIONS: Mutation[] = [
   },
   {
     name: "'unsafe-inline' added to the CSP",
-    apply: (dir) => edit(dir, pkg('hardening/security.py'), `"style-src": "'self'",`, `"style-src": "'self' 'unsafe-inline'",`),
+    apply: (dir) => edit(dir, pkg('hardening/security-headers.json'), `"style-src": "'self'",`, `"style-src": "'self' 'unsafe-inline'",`),
     names: /^✗ content security policy: the policy allows 'unsafe-inline'/m,
   },
   {
@@ -112,8 +112,120 @@ const MUTATIONS: Mutation[] = [
   },
   {
     name: 'TRUSTED_HOSTS emptied',
-    apply: (dir) => edit(dir, pkg('config.py'), /(class ProductionConfig\(Config\):[\s\S]*?TRUSTED_HOSTS[^=\n]*= )\[[^\]\n]*\]/, '$1[]'),
+    apply: (dir) => edit(dir, pkg('config.py'), /(class ProductionConfig\(Config\):[\s\S]*?TRUSTED_HOSTS[^=\n]*= )\[[^\]]*\]/, '$1[]'),
     names: /^✗ trusted hosts: TRUSTED_HOSTS is empty/m,
+  },
+  // What really protects production: the deploy files, and the gaps a review found in them.
+  {
+    name: 'gunicorn binds 0.0.0.0:8000',
+    apply: (dir) => edit(dir, 'gunicorn.conf.py', /^bind = .*$/m, 'bind = "0.0.0.0:8000"'),
+    names: /^✗ production WSGI server \(gunicorn\.conf\.py\): gunicorn\.conf\.py:\d+: bind '0\.0\.0\.0:8000' is reachable/m,
+  },
+  {
+    name: 'gunicorn trusts X-Forwarded-* from anyone (forwarded_allow_ips = "*")',
+    apply: (dir) => edit(dir, 'gunicorn.conf.py', /^forwarded_allow_ips = .*$/m, 'forwarded_allow_ips = "*"'),
+    names: /^✗ production WSGI server \(gunicorn\.conf\.py\): gunicorn\.conf\.py:\d+: forwarded_allow_ips '\*'/m,
+  },
+  {
+    name: 'gunicorn reports ready before the app loads (preload_app off)',
+    apply: (dir) => edit(dir, 'gunicorn.conf.py', 'preload_app = True', 'preload_app = False'),
+    names: /^✗ production WSGI server \(gunicorn\.conf\.py\): gunicorn\.conf\.py:\d+: preload_app is off/m,
+  },
+  {
+    name: "CSP script-src * 'unsafe-inline' in the nginx snippet",
+    apply: (dir) => edit(dir, `deploy/nginx/${PACKAGE}-security-headers.conf`, /Content-Security-Policy \$\w+/, `Content-Security-Policy "script-src * 'unsafe-inline'"`),
+    names: /^✗ security headers \(nginx\): deploy\/nginx\/mutant-security-headers\.conf:\d+: Content-Security-Policy: script-src allows \* 'unsafe-inline'/m,
+  },
+  {
+    name: 'the headers snippet dropped from the /static/ location',
+    apply: (dir) => edit(dir, `deploy/nginx/${PACKAGE}.conf`, /(gzip_types [^\n]*\n) *include snippets\/[^\n]*\n/, '$1'),
+    names: /^✗ security headers \(nginx\): deploy\/nginx\/mutant\.conf:\d+: location \/static\/ sends none of the security headers/m,
+  },
+  {
+    name: 'HSTS_MAX_AGE changed in config.py only (nginx sends its own)',
+    apply: (dir) => edit(dir, pkg('config.py'), /HSTS_MAX_AGE = \d+/, 'HSTS_MAX_AGE = 300'),
+    names: /^✗ security headers \(nginx\): .*nginx sends max-age=63072000, the app max-age=300 \(HSTS_MAX_AGE\)/m,
+  },
+  {
+    name: 'TLS curves only in the named server (nginx reads the default server)',
+    apply: (dir) => {
+      edit(dir, `deploy/nginx/${PACKAGE}.conf`, /^ *ssl_ecdh_curve .*\n/m, '');
+      edit(dir, `deploy/nginx/${PACKAGE}.conf`, /(ssl_prefer_server_ciphers on;\n)/, '$1    ssl_ecdh_curve X25519:prime256v1:secp384r1;\n');
+    },
+    names: /^✗ TLS \(nginx\): deploy\/nginx\/mutant\.conf:\d+: the default TLS server's ssl_ecdh_curve allows every curve/m,
+  },
+  {
+    name: 'TLS session cache only in the named server',
+    apply: (dir) => {
+      edit(dir, `deploy/nginx/${PACKAGE}.conf`, /^ *ssl_session_cache .*\n/m, '');
+      edit(dir, `deploy/nginx/${PACKAGE}.conf`, /(ssl_prefer_server_ciphers on;\n)/, '$1    ssl_session_cache shared:TLS:10m;\n');
+    },
+    names: /^✗ TLS \(nginx\): deploy\/nginx\/mutant\.conf:\d+: the default TLS server has no shared ssl_session_cache/m,
+  },
+  {
+    name: 'no per-address connection limit (one client takes the site offline)',
+    apply: (dir) => edit(dir, `deploy/nginx/${PACKAGE}.conf`, /^ *limit_conn \w+ 20;\n/m, ''),
+    names: /^✗ request limits \(nginx\): deploy\/nginx\/mutant\.conf:\d+: location \/ has no per-address connection limit/m,
+  },
+  {
+    name: 'the general rate limit removed',
+    apply: (dir) => edit(dir, `deploy/nginx/${PACKAGE}.conf`, /^ *limit_req zone=\w+_general.*\n/m, ''),
+    names: /^✗ request limits \(nginx\): deploy\/nginx\/mutant\.conf:\d+: location \/ is not rate-limited by zone mutant_general/m,
+  },
+  {
+    name: 'client_body_timeout raised to 60s',
+    apply: (dir) => edit(dir, `deploy/nginx/${PACKAGE}.conf`, 'client_body_timeout 10s', 'client_body_timeout 60s'),
+    names: /^✗ request limits \(nginx\): deploy\/nginx\/mutant\.conf:\d+: client_body_timeout 60s/m,
+  },
+  {
+    name: '429s written to the access log',
+    apply: (dir) => edit(dir, `deploy/nginx/${PACKAGE}.conf`, / combined if=\$\w+/, ''),
+    names: /^✗ request limits \(nginx\): deploy\/nginx\/mutant\.conf:\d+: 429 responses are written to the access log/m,
+  },
+  {
+    name: 'dotfiles and backup files served under /static/',
+    apply: (dir) => edit(dir, `deploy/nginx/${PACKAGE}.conf`, /^ *location ~ .*\n.*\n *}\n/m, ''),
+    names: /^✗ static files \(nginx\): deploy\/nginx\/mutant\.conf:\d+: location \/static\/ serves dotfiles and backup files/m,
+  },
+  {
+    name: 'systemd unit without IPAddressDeny',
+    apply: (dir) => edit(dir, `deploy/systemd/${PACKAGE}.service`, /^IPAddressDeny=any\n/m, ''),
+    names: /^✗ sandbox \(systemd\): deploy\/systemd\/mutant\.service:\d+: IPAddressDeny=any is missing/m,
+  },
+  {
+    name: 'systemd unit with NoNewPrivileges=no',
+    apply: (dir) => edit(dir, `deploy/systemd/${PACKAGE}.service`, 'NoNewPrivileges=yes', 'NoNewPrivileges=no'),
+    names: /^✗ sandbox \(systemd\): deploy\/systemd\/mutant\.service:\d+: NoNewPrivileges=no/m,
+  },
+  {
+    name: 'no Cache-Control: no-store on pages with a token and a cookie',
+    apply: (dir) => edit(dir, pkg('hardening/security.py'), 'response.headers["Cache-Control"] = "no-store"', 'response.headers["Cache-Control"] = "private"'),
+    names: /^✗ no-store on private pages: the start page is sent with Cache-Control: private/m,
+  },
+  {
+    name: '`flask run --debugger` accepted in production',
+    apply: (dir) => edit(dir, pkg('hardening/__init__.py'), /(if context\.info_name == "run" and context\.params\.get\("debugger"\):\n\s+)return True/, '$1return False'),
+    names: /^FAILED tests\/test_hardening\.py::test_flask_run_with_the_debugger_is_refused_in_production\[--debugger\]/m,
+  },
+  {
+    name: "patterned keys accepted ('a1b2c3d4' * 8 and the like)",
+    apply: (dir) => edit(dir, pkg('hardening/secrets.py'), 'MIN_DISTINCT_NGRAM_SHARE = 0.75', 'MIN_DISTINCT_NGRAM_SHARE = 0.0'),
+    names: /^FAILED tests\/test_hardening\.py::test_patterned_keys_are_refused\[a1b2c3d4/m,
+  },
+  {
+    name: 'a SECRET_KEY variable silently wins over the systemd credential',
+    apply: (dir) => edit(dir, pkg('hardening/secrets.py'), 'if len(sources) > 1:', 'if len(sources) > len(sources):'),
+    names: /^FAILED tests\/test_hardening\.py::test_key_and_systemd_credential_together_are_refused/m,
+  },
+  {
+    name: 'a two-line key file accepted as one key',
+    apply: (dir) => edit(dir, pkg('hardening/secrets.py'), 're.search(r"\\s", text)', 're.search(r"\\s\\s", text)'),
+    names: /^FAILED tests\/test_hardening\.py::test_a_two_line_key_file_is_refused/m,
+  },
+  {
+    name: 'requirements.lock deleted (dependencies resolved at deploy time)',
+    apply: (dir) => rmSync(join(dir, 'requirements.lock')),
+    names: /^✗ dependencies locked: requirements\.lock is missing/m,
   },
 ];
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSP_PAGE, FIXED_HEADERS } from '../support/headers.js';
 import { cookieHeader, csrfTokenFrom, freePort, request, waitForHttp } from '../support/http.js';
-import { CLI, runCommand, tempDir } from '../support/project.js';
+import { CLI, generateProject, runCommand, tempDir } from '../support/project.js';
 
 const SECURITY_HEADERS: Record<string, string | RegExp> = { 'content-security-policy': CSP_PAGE, ...FIXED_HEADERS };
 
@@ -113,4 +113,32 @@ describe('a default project, generated and installed for real', () => {
       expect(String(probe.headers['content-type'])).not.toMatch(/text\/css/);
     });
   });
+});
+
+describe('the hash-pinned lock files of a fresh generation', () => {
+  const tmp = tempDir('hf-e2e-lock-');
+  afterAll(() => tmp.cleanup());
+
+  it('install with --require-hashes into a fresh venv, then the project itself offline from them', async () => {
+    const project = await generateProject('locked', { domain: 'locked.example.test' }, tmp.dir);
+    const venv = join(tmp.dir, 'venv');
+    expect((await runCommand('python3', ['-m', 'venv', venv])).exitCode).toBe(0);
+    const pip = (args: string[]) =>
+      runCommand(join(venv, 'bin', 'pip'), ['--disable-pip-version-check', ...args], { cwd: project, timeout: 900_000 });
+    // What deploy/README.md runs on a server, and what CI runs.
+    for (const args of [
+      ['install', '--quiet', '--require-hashes', '--no-deps', '-r', 'requirements.lock'],
+      ['install', '--quiet', '--no-deps', '--no-build-isolation', '.'],
+      ['check'],
+      ['install', '--quiet', '--require-hashes', '--no-deps', '-r', 'requirements-dev.lock'],
+      ['check'],
+    ]) {
+      const result = await pip(args);
+      expect(result.exitCode, `pip ${args.join(' ')}\n${result.stdout}${result.stderr}`).toBe(0);
+    }
+    const built = await runCommand(join(venv, 'bin', 'python'), ['-c', 'from locked import create_app; print(create_app("testing").name)'], {
+      cwd: tmp.dir,
+    });
+    expect(built.stdout.trim(), built.stderr).toBe('locked');
+  }, 900_000);
 });

@@ -177,6 +177,53 @@ describe('the generated gunicorn.conf.py', () => {
     expect(settings.get('workers')).toBe(String(2 * cores + 1));
   });
 
+  it('builds the app in the master (preload_app)', async () => {
+    const { settings } = await printConfig(python.bin('gunicorn'));
+    expect(settings.get('preload_app')).toBe('True');
+  });
+
+  /**
+   * gunicorn as systemd starts it (Type=notify): a NOTIFY_SOCKET that records what it is told.
+   * Resolves with whether READY=1 arrived and gunicorn's exit code (null: still running, stopped).
+   */
+  async function notifyRun(env: Record<string, string>): Promise<{ ready: boolean; exitCode: number | null; output: string }> {
+    const script = [
+      'import json, os, socket, subprocess, sys, time',
+      'path = sys.argv[1]',
+      's = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(path); s.settimeout(0.2)',
+      'env = dict(os.environ, NOTIFY_SOCKET=path)',
+      'p = subprocess.Popen(sys.argv[2:], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)',
+      'ready, deadline = False, time.time() + 40',
+      'while time.time() < deadline and not ready and p.poll() is None:',
+      '    try: ready = b"READY=1" in s.recv(4096)',
+      '    except socket.timeout: pass',
+      'code = p.poll()',
+      'if code is None: p.terminate()',
+      'out = p.communicate(timeout=30)[0]',
+      'print(json.dumps({"ready": ready, "exitCode": code, "output": out[-2000:]}))',
+    ].join('\n');
+    const socketDir = join(tmp.dir, `notify-${randomBytes(4).toString('hex')}`);
+    mkdirSync(socketDir, { recursive: true });
+    const result = await runCommand(
+      'python3',
+      ['-c', script, join(socketDir, 'notify.sock'), python.bin('gunicorn'), '--config', join(dir, 'gunicorn.conf.py'), '--workers', '1', 'wsgi:app'],
+      { cwd: dir, env: { ...python.env, GUNICORN_CMD_ARGS: `--bind unix:${join(socketDir, 'gunicorn.sock')}`, ...env }, timeout: 120_000 },
+    );
+    expect(result.exitCode, result.stderr).toBe(0);
+    return JSON.parse(result.stdout) as { ready: boolean; exitCode: number | null; output: string };
+  }
+
+  it('tells systemd READY=1 only once the app is built: a rejected key fails the start instead', async () => {
+    const rejected = await notifyRun({ SECRET_KEY: 'a1b2c3d4'.repeat(8) });
+    expect(rejected.ready, rejected.output).toBe(false);
+    expect(rejected.exitCode, rejected.output).not.toBe(0);
+    expect(rejected.exitCode, rejected.output).not.toBeNull();
+    expect(rejected.output).toMatch(/SECRET_KEY repeats a pattern/);
+
+    const accepted = await notifyRun({ SECRET_KEY: randomBytes(32).toString('hex') });
+    expect(accepted.ready, accepted.output).toBe(true);
+  });
+
   it('takes the number of workers from WEB_CONCURRENCY, and refuses nonsense', async () => {
     const three = await printConfig(python.bin('gunicorn'), { WEB_CONCURRENCY: '3' });
     expect(three.settings.get('workers')).toBe('3');

@@ -4,14 +4,15 @@
 // test/support/stack.ts documents the few substitutions that move the site to a temp prefix.
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import tls from 'node:tls';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ONE_MIB } from '../../generators/lib/answers.js';
 import { CSP_PAGE, FIXED_HEADERS } from '../support/headers.js';
 import { cookieHeader, csrfTokenFrom, type HttpResponse } from '../support/http.js';
-import { type PythonEnv, tempDir } from '../support/project.js';
+import { type PythonEnv, runCommand, tempDir } from '../support/project.js';
 import { connectProxy, type Stack, startGeneratedStack } from '../support/stack.js';
 import { missingTools } from '../support/tools.js';
 
@@ -200,6 +201,116 @@ describe.skipIf(missing.length > 0)('the generated production stack (nginx + gun
     expect(stack.siteErrorLog()).not.toMatch(/limiting requests/);
     await drainRateLimits();
   });
+
+  it('keeps rejected requests (429) out of the access log, and logs the others', async () => {
+    // Runs after the rate-limit test above, which drew dozens of 429s.
+    const log = join(stack.prefix, 'logs', `${NAME}.access.log`);
+    await sleep(200);
+    const lines = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
+    const statuses = lines.map((line) => /" (\d{3}) /.exec(line)?.[1]);
+    expect(statuses, 'the site logs the requests it served').toContain('200');
+    expect(statuses.filter((status) => status === '429'), 'rejections in the access log').toEqual([]);
+  });
+
+  it('sends Cache-Control: no-store on pages with a CSRF token and a cookie, not on static files', async () => {
+    const page = await stack.https('/');
+    expect(page.body).toContain('csrf-token');
+    expect(page.headers['set-cookie']).toBeDefined();
+    expect(page.headers['cache-control']).toBe('no-store');
+    const style = await stack.https('/static/style.css');
+    expect(style.status).toBe(200);
+    expect(String(style.headers['cache-control'])).not.toContain('no-store');
+  });
+
+  it('refuses dotfiles and editor or backup copies under /static/ (404), even when they exist', async () => {
+    const staticDir = join(projectDir, 'src', NAME.replace(/-/g, '_'), 'static');
+    const planted = { '.env': 'SECRET_KEY=planted', 'style.css~': 'planted', '.style.css.swp': 'planted', 'style.css.bak': 'planted' };
+    for (const [name, text] of Object.entries(planted)) writeFileSync(join(staticDir, name), text);
+    try {
+      for (const name of [...Object.keys(planted), '.git/config']) {
+        const response = await stack.https(`/static/${name}`);
+        expect(response.status, name).toBe(404);
+        expect(response.body, name).not.toContain('planted');
+        expect(response.headers['x-frame-options'], name).toBe('DENY'); // the snippet's headers still apply
+      }
+      expect((await stack.https('/static/style.css')).status).toBe(200);
+    } finally {
+      for (const name of Object.keys(planted)) rmSync(join(staticDir, name), { force: true });
+    }
+  });
+
+  /** `openssl s_client` against the site: SNI and CA set, extra arguments appended. */
+  const sClient = (args: string[]) =>
+    runCommand('sh', ['-c', 'echo | openssl s_client "$@" 2>&1', 'sh', '-connect', `127.0.0.1:${stack.httpsPort}`, '-servername', DOMAIN,
+      '-CAfile', stack.tls.caCertPath, ...args], { timeout: 60_000 });
+
+  it.each(['-tls1_2', '-tls1_3'])('resumes TLS sessions on reconnect (%s): the session cache is where nginx reads it', async (version) => {
+    // The session of a first connection (a TLS 1.3 ticket arrives after the handshake), then a
+    // second connection that offers it.
+    const session = join(stack.prefix, `session${version}.pem`);
+    const first = await sClient([version, '-sess_out', session]);
+    expect(first.stdout).toMatch(/^New, /m);
+    const second = await sClient([version, '-sess_in', session]);
+    expect(second.stdout, second.stdout.slice(-3000)).toMatch(/^Reused, /m);
+  });
+
+  it('refuses the key-exchange curves it does not list (secp521r1, X448) and accepts X25519', async () => {
+    const accepted = await sClient(['-tls1_3', '-groups', 'X25519']);
+    expect(accepted.stdout).toMatch(/Server Temp Key: X25519/);
+    for (const group of ['secp521r1', 'X448']) {
+      for (const version of ['-tls1_2', '-tls1_3']) {
+        const refused = await sClient([version, '-groups', group]);
+        expect(refused.stdout, `${group} ${version}`).not.toMatch(/Server Temp Key/);
+        expect(refused.stdout, `${group} ${version}`).toMatch(/alert|handshake failure|no shared|errno/i);
+      }
+    }
+  });
+
+  it('serves a legitimate request while one client holds hundreds of connections', async () => {
+    await drainRateLimits();
+    // The other client comes from another loopback address, so per-address limits see it alone.
+    const attacker = '127.0.0.2';
+    const sockets: net.Socket[] = [];
+    const replies = new Map<net.Socket, string>();
+    try {
+      // 250 connections that never send a request at all.
+      for (let i = 0; i < 250; i++) {
+        const socket = net.connect({ port: stack.httpsPort, host: '127.0.0.1', localAddress: attacker });
+        socket.on('error', () => undefined);
+        sockets.push(socket);
+        await new Promise((done) => socket.once('connect', done));
+      }
+      // 40 requests whose bodies trickle in: nginx's body timeout restarts with every byte, so
+      // only limit_conn (20 in progress per address) stops one client from holding more.
+      const tricklers = await Promise.all(
+        Array.from(
+          { length: 40 },
+          () =>
+            new Promise<tls.TLSSocket>((done, fail) => {
+              const raw = net.connect({ port: stack.httpsPort, host: '127.0.0.1', localAddress: attacker });
+              const socket = tls.connect({ socket: raw, servername: DOMAIN, ca: stack.tls.caPem });
+              replies.set(socket, '');
+              socket.on('data', (chunk: Buffer) => replies.set(socket, replies.get(socket) + chunk.toString()));
+              socket.once('secureConnect', () => {
+                socket.write(`GET / HTTP/1.1\r\nHost: ${DOMAIN}\r\nContent-Length: 100000\r\n\r\nx`);
+                done(socket);
+              });
+              socket.once('error', fail);
+              sockets.push(socket);
+            }),
+        ),
+      );
+      await sleep(1_500);
+      const legitimate = await stack.https('/');
+      expect(legitimate.status, 'the legitimate client is served').toBe(200);
+      const refused = tricklers.filter((socket) => replies.get(socket)!.startsWith('HTTP/1.1 429'));
+      const held = tricklers.filter((socket) => replies.get(socket) === '');
+      expect(held.length, 'requests in progress for the one address').toBeLessThanOrEqual(20);
+      expect(refused.length, 'requests over the per-address limit, refused at once').toBeGreaterThanOrEqual(20);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+    }
+  }, 60_000);
 
   it('follows the rotation runbook: a retired key in secret_key_fallbacks keeps sessions, a leaked one is dropped', async () => {
     /** A session cookie signed with the current key, carrying a flash message for `name`. */

@@ -2,24 +2,18 @@
 // answers go through the same validation, and a re-run in the project asks nothing new.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import helpers from 'yeoman-test';
 import { buildQuestions } from '../../generators/app/questions.js';
 import { ANSWER_KEYS, defaultAnswers } from '../../generators/lib/answers.js';
 import { tempDir } from '../support/project.js';
-import { APP_GENERATOR } from './support.js';
+import { APP_GENERATOR, pretendTerminal } from './support.js';
 
 const tmp = tempDir('hf-prompts-');
 afterAll(() => tmp.cleanup());
 
 describe('prompts', () => {
-  const wasTty = process.stdin.isTTY;
-  beforeEach(() => {
-    process.stdin.isTTY = true; // yeoman-test's adapter answers; the generator only checks for a terminal
-  });
-  afterEach(() => {
-    process.stdin.isTTY = wasTty;
-  });
+  pretendTerminal();
 
   it('asks for every answer not given, and only those', () => {
     const all = buildQuestions(defaultAnswers('x'), {}).map((q) => q.name);
@@ -35,6 +29,11 @@ describe('prompts', () => {
     expect(domain.validate!('https://bad')).toMatch(/host name/);
     const size = questions.find((q) => q.name === 'maxContentLength')!;
     expect(size.filter!('2m')).toBe(2 * 1024 * 1024);
+    // inquirer calls validate with what was typed, before filter: the examples the prompt shows pass.
+    for (const typed of ['512k', '1m', '1048576', String(size.default)]) expect(size.validate!(typed), typed).toBe(true);
+    expect(domain.validate!('Shop.Example.COM')).toBe(true);
+    expect(domain.filter!('Shop.Example.COM')).toBe('shop.example.com');
+    expect(questions.map((q) => q.type)).not.toContain('list'); // deprecated in inquirer: select
   });
 
   it('writes what was answered at the prompts', async () => {

@@ -1,5 +1,5 @@
 // The Yeoman front door: installed as generator-hardened-flask, `yo` finds `hardened-flask`
-// (the app generator), `hardened-flask:audit` and `hardened-flask:retrofit` in the compiled package.
+// (the app generator), `hardened-flask:audit`, `hardened-flask:retrofit` and `hardened-flask:update` in the compiled package.
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,14 +11,19 @@ const tmp = tempDir('hf-yo-');
 afterAll(() => tmp.cleanup());
 
 describe('yo hardened-flask', () => {
-  it('registers the app, audit and retrofit generators under the hardened-flask namespace', async () => {
+  it('registers the app, audit, retrofit and update generators under the hardened-flask namespace', async () => {
     const modules = join(tmp.dir, 'node_modules');
     mkdirSync(modules);
     symlinkSync(REPO_ROOT, join(modules, 'generator-hardened-flask'));
     const env = createEnv({ cwd: tmp.dir });
     const found = await env.lookup({ packagePaths: [join(modules, 'generator-hardened-flask')] });
     const namespaces = [...new Set(found.map((meta) => meta.namespace))].sort();
-    expect(namespaces).toEqual(['hardened-flask:app', 'hardened-flask:audit', 'hardened-flask:retrofit']);
+    expect(namespaces).toEqual([
+      'hardened-flask:app',
+      'hardened-flask:audit',
+      'hardened-flask:retrofit',
+      'hardened-flask:update',
+    ]);
   });
 
   it('yo hardened-flask:retrofit --dry-run prints the plan and writes nothing', async () => {

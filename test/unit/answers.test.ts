@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { PROJECT_FILES } from '../../generators/app/files.js';
+import { planFiles } from '../../generators/lib/manifest.js';
 import {
   AnswerError,
   checkPartialAnswers,
@@ -7,7 +9,9 @@ import {
   derivePackageName,
   deriveProjectName,
   HSTS_TWO_YEARS,
+  normalizeAnswer,
   ONE_MIB,
+  parseAuthor,
   parseSize,
   validateAuthor,
   validateDescription,
@@ -15,6 +19,7 @@ import {
   validatePackageName,
   validatePort,
   validateProjectName,
+  verdictFor,
 } from '../../generators/lib/answers.js';
 
 const HOSTILE = [
@@ -45,10 +50,9 @@ describe('package name', () => {
   });
   it.each([
     ['class', /keyword/],
-    ['match', /keyword/],
     ['flask', /shadow a dependency/],
-    ['test', /shadow a dependency/],
-    ['tests', /shadow a dependency/],
+    ['test', /shadow the project's own test module/],
+    ['tests', /shadow the project's own tests module/],
     ['json', /standard library/],
     ['email', /standard library/],
     ['secrets', /standard library/],
@@ -86,8 +90,9 @@ describe('free text', () => {
     expect(validateDescription(text)).not.toBe(true);
   });
   it('bounds the length', () => {
-    expect(validateDescription('x'.repeat(200))).toBe(true);
-    expect(validateDescription('x'.repeat(300))).toMatch(/at most 200/);
+    expect(validateDescription('x'.repeat(300))).toBe(true);
+    expect(validateDescription('😀'.repeat(300))).toBe(true); // characters, not UTF-16 units
+    expect(validateDescription('x'.repeat(301))).toMatch(/at most 300/);
     expect(validateAuthor('x'.repeat(101))).toMatch(/at most 100/);
   });
   it('allows an empty author', () => {
@@ -150,5 +155,94 @@ describe('answer sets', () => {
   ])('refuses %j', (raw, reason) => {
     expect(() => checkPartialAnswers(raw)).toThrow(AnswerError);
     expect(() => checkPartialAnswers(raw)).toThrow(reason);
+  });
+});
+
+describe('names the project would shadow', () => {
+  // Modules bandit, pip-audit and pytest import: the list is derived from the project's venv.
+  it.each(['yaml', 'packaging', 'typing_extensions', 'pygments', 'requests', '_pytest', 'py', 'pluggy', 'wtforms'])(
+    'refuses %s, a module the project installs',
+    (name) => {
+      expect(validatePackageName(name)).toMatch(/shadow a dependency or tool/);
+    },
+  );
+  it.each(['__main__', '__init__', '__future__', '_thread', 'tomllib', 'zoneinfo'])('refuses %s', (name) => {
+    expect(validatePackageName(name)).toMatch(/dunder|standard library/);
+  });
+  it.each(['match', 'case', 'type', '_'])('allows the soft keyword %s (the generator matrix proves the project works)', (name) => {
+    expect(validatePackageName(name)).toBe(true);
+  });
+  it("covers the project's own top-level modules", () => {
+    const files = planFiles(PROJECT_FILES, defaultAnswers('x')).map((file) => file.to);
+    const own = new Set<string>();
+    for (const path of files) {
+      const [first, ...rest] = path.split('/');
+      if (rest.length > 0 && !first!.startsWith('.')) own.add(first!);
+      else if (first!.endsWith('.py') && !first!.includes('.conf.')) own.add(first!.slice(0, -3));
+      if (first === 'tests' && rest.length === 1 && rest[0] === 'conftest.py') own.add('conftest');
+    }
+    own.delete('deploy'); // no Python in it
+    for (const name of own) expect(validatePackageName(name), name).toMatch(/shadow/);
+  });
+});
+
+describe('invisible, reordering and broken characters (Trojan Source)', () => {
+  const HIDDEN = [
+    ['U+202E right-to-left override', '\u202e'],
+    ['U+2066 left-to-right isolate', '\u2066'],
+    ['U+200B zero-width space', '\u200b'],
+    ['U+200D zero-width joiner', '\u200d'],
+    ['U+FEFF byte-order mark', '\ufeff'],
+    ['U+E0041 tag character', '\u{e0041}'],
+    ['U+0085 next line (C1 control)', '\u0085'],
+    ['U+001B escape', '\u001b'],
+    ['a lone surrogate', '\ud800'],
+    ['U+E000 private use', '\ue000'],
+  ] as const;
+  it.each(HIDDEN)('refuses %s in every text answer, naming the code point', (_label, ch) => {
+    for (const key of ['description', 'author', 'projectName', 'packageName', 'domain'] as const) {
+      const raw = { [key]: `ab${ch}cd` };
+      expect(() => checkPartialAnswers(raw), key).toThrow(AnswerError);
+      if (key === 'description' || key === 'author') {
+        expect(() => checkPartialAnswers(raw), key).toThrow(new RegExp(`${key} holds .*U\\+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`));
+      }
+    }
+  });
+  it('keeps ordinary non-ASCII text', () => {
+    expect(checkPartialAnswers({ description: 'Zoë’s café — 😀', author: 'Zoë Ünal' })).toEqual({ description: 'Zoë’s café — 😀', author: 'Zoë Ünal' });
+  });
+});
+
+describe('author', () => {
+  it.each([
+    ['', {}],
+    ['Jane Doe', { name: 'Jane Doe' }],
+    ['Jane Doe <jane@example.com>', { name: 'Jane Doe', email: 'jane@example.com' }],
+    ['<jane@example.com>', { email: 'jane@example.com' }],
+    ['jane@example.com', { email: 'jane@example.com' }],
+    [`O'Brien "Bob" <% x %> <bob@example.com>`, { name: `O'Brien "Bob" <% x %>`, email: 'bob@example.com' }],
+    ['<% evil %>', { name: '<% evil %>' }],
+  ])('splits %j into name and email', (text, expected) => {
+    expect(parseAuthor(text)).toEqual(expected);
+  });
+  it.each([
+    ['Doe, Jane', /without a comma/],
+    ['Jane <jane@@example.com>', /not an address/],
+    ['Jane <ja ne@example.com>', /not an address/],
+    ['jane@', /looks like an email/],
+  ])('refuses %j', (text, reason) => {
+    expect(validateAuthor(text)).toMatch(reason);
+  });
+});
+
+describe('normalisation', () => {
+  it('lowercases a domain typed in capitals', () => {
+    expect(checkPartialAnswers({ domain: 'API.Example.COM' })).toEqual({ domain: 'api.example.com' });
+    expect(normalizeAnswer('domain', 'Example.com')).toBe('example.com');
+    expect(validateDomain('Example.com')).not.toBe(true); // the validator itself stays strict
+  });
+  it('gives prompts and answer files the same verdict', () => {
+    for (const raw of ['512k', '1m', '1048576', 1048576]) expect(verdictFor('maxContentLength', raw), String(raw)).toBe(true);
+    expect(verdictFor('maxContentLength', 'lots')).toMatch(/whole number/);
   });
 });

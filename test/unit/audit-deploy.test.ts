@@ -199,8 +199,8 @@ describe('dependencies', () => {
 
   it('reads requirements files, dev ones as dev', () => {
     expect(parseRequirements('requirements.txt', 'flask>=3\n# comment\n-r base.txt\ngunicorn==23.0  # server\n')).toEqual([
-      { file: 'requirements.txt', line: 1, name: 'flask', group: 'main' },
-      { file: 'requirements.txt', line: 4, name: 'gunicorn', group: 'main' },
+      { file: 'requirements.txt', line: 1, name: 'flask', group: 'main', spec: '>=3' },
+      { file: 'requirements.txt', line: 4, name: 'gunicorn', group: 'main', spec: '==23.0' },
     ]);
     expect(parseRequirements('requirements-dev.txt', 'gunicorn\n')[0]!.group).toBe('dev');
   });

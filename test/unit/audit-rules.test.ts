@@ -1,6 +1,6 @@
 // The decisions, from hand-written facts: statuses, roles, commands, CSPs and the six evaluations.
 import { describe, expect, it } from 'vitest';
-import type { Control, DeployFacts, Gap, ProjectFacts, ProtectionId, PyFact, TemplateFile } from '../../generators/audit/model.js';
+import type { Control, Gap, ProjectFacts, ProtectionId, PyFact, TemplateFile } from '../../generators/audit/model.js';
 import {
   classifyCommand,
   classRole,
@@ -14,6 +14,7 @@ import {
   isTruthy,
   parseCspString,
 } from '../../generators/audit/rules.js';
+import { projectFacts } from '../fixtures/audit/support.js';
 
 const gap = (severity: Gap['severity']): Gap => ({ rule: 'x/y', severity, description: '', fix: '', locations: [] });
 const control: Control = { description: 'something', evidence: [] };
@@ -121,15 +122,7 @@ describe('Content-Security-Policy', () => {
 // ---------------------------------------------------------------------------------------------
 // evaluate() on small fact sets
 
-const noDeploy = (): DeployFacts => ({ commands: [], env: [], dependencies: [], nginx: [], envFiles: [], js: [], templateAllowList: [], workflows: [] });
-
-function facts(python: Record<string, PyFact[]>, extra: { deploy?: Partial<DeployFacts>; templates?: TemplateFile[] } = {}): ProjectFacts {
-  return {
-    python: Object.entries(python).map(([path, list]) => ({ path, facts: list })),
-    templates: extra.templates ?? [],
-    deploy: { ...noDeploy(), ...extra.deploy },
-  };
-}
+const facts = projectFacts;
 
 function protection(f: ProjectFacts, id: ProtectionId) {
   return evaluate(f).find((p) => p.id === id)!;

@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parse as parseToml } from 'smol-toml';
 import { parse as parseYaml } from 'yaml';
-import { commentText, mdText, nginxStr, pyStr, tomlStr, yamlStr } from '../../generators/lib/escape.js';
+import { validateDescription } from '../../generators/lib/answers.js';
+import { commentText, mdTable, mdText, nginxStr, pyStr, tomlStr, yamlStr } from '../../generators/lib/escape.js';
+import { prettierDrift } from '../../generators/lib/format.js';
 
 const HOSTILE = [
   'plain', `He said "hi"`, `it's`, `both ' and "`, 'back\\slash', 'trailing\\', 'new\nline', 'cr\rlf', 'tab\t',
@@ -19,7 +21,12 @@ describe('pyStr', () => {
   it('picks the quote ruff format would', () => {
     expect(pyStr('plain')).toBe('"plain"');
     expect(pyStr('say "hi"')).toBe(`'say "hi"'`);
-    expect(pyStr(`it's "x"`)).toBe(`"it's \\"x\\""`);
+    // ruff keeps double quotes unless the text holds more " than ' (checked by the generator's ruff run).
+    expect(pyStr(`it's "x"`)).toBe(`'it\\'s "x"'`);
+    expect(pyStr(`it's "x" and 'y'`)).toBe(`"it's \\"x\\" and 'y'"`);
+  });
+  it('writes everything outside printable ASCII as an escape, as ruff prints it', () => {
+    expect(pyStr('café ’ 😀')).toBe('"caf\\xe9 \\u2019 \\U0001f600"');
   });
 });
 
@@ -36,6 +43,12 @@ describe('yamlStr', () => {
 });
 
 describe('mdText', () => {
+  it('writes what Prettier would write, for every description the answers accept', async () => {
+    const accepted = HOSTILE.filter((text) => validateDescription(text) === true);
+    expect(accepted.length).toBeGreaterThan(10);
+    const docs = accepted.map((text, i) => [`doc${i}.md`, `# Title\n\n${mdText(text)}\n`] as [string, string]);
+    expect(await prettierDrift(docs)).toEqual([]);
+  });
   it('neutralises Markdown and HTML syntax', () => {
     expect(mdText('*bold* <script> [x](y) a_b')).toBe('\\*bold\\* &lt;script&gt; \\[x\\](y) a\\_b');
     expect(mdText('a\nb')).toBe('a b');
@@ -66,5 +79,15 @@ describe('nginxStr', () => {
   it('refuses what nginx cannot express', () => {
     expect(() => nginxStr('$host')).toThrow(/\$/);
     expect(() => nginxStr('a\nb')).toThrow(/control/);
+  });
+});
+
+describe('mdTable', () => {
+  it('lays a table out as Prettier does, whatever the cell widths', async () => {
+    const long = '`deploy/nginx/a-very-long-service-name.conf`';
+    const table = mdTable([['file', 'installed as'], [long, '`/etc/x`'], ['`x`', 'y']]);
+    expect(table.split('\n')[1]).toBe(`| ${'-'.repeat(long.length)} | ${'-'.repeat('installed as'.length)} |`);
+    expect(await prettierDrift([['t.md', `# T\n\n${table}\n`]])).toEqual([]);
+    expect(await prettierDrift([['t.md', `# T\n\n${mdTable([['a', 'b'], ['c', 'd']])}\n`]])).toEqual([]);
   });
 });

@@ -38,10 +38,14 @@ CONFIG_KEYS = {
     "SESSION_COOKIE_HTTPONLY",
     "SESSION_COOKIE_SAMESITE",
     "PREFERRED_URL_SCHEME",
+    "HSTS_MAX_AGE",
 }
 CSRF_CLASSES = {"CSRFProtect", "CsrfProtect", "SeaSurf"}
 HEADER_CLASSES = {"Talisman"}
+HOOK_NAMES = ("after_request", "after_app_request", "before_request", "before_app_request")
 STATE_METHODS = {"post", "put", "patch", "delete"}
+WRITE_CALLS = re.compile(r"^(commit|save|delete|remove|destroy|insert\w*|update_\w+|delete_\w+|bulk_\w+)$")
+REQUEST_MAPS = {"form", "headers", "values", "args", "cookies", "json"}
 ROUTE_SHORTCUTS = {"get", "post", "put", "patch", "delete"}
 NON_APP_RUNNERS = ("subprocess", "asyncio", "uvicorn", "unittest", "pytest", "trio", "anyio", "doctest")
 DEV_WORDS = re.compile(r"dev|debug|local|test", re.IGNORECASE)
@@ -49,6 +53,29 @@ SECRET_NAME = re.compile(r"SECRET_KEY", re.IGNORECASE)
 MAX_VAL_DEPTH = 6
 ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]{2,}")
 ENVIRON_NAMES = {"environ", "env", "environment", "os_environ", "environ_"}
+# Settings that switch headers on or off by name (HSTS, CSP): reported wherever they are set.
+HEADER_SETTING = re.compile(r"HSTS|STRICT_TRANSPORT|CONTENT_SECURITY_POLICY|(^|_)CSP(_|$)|FORCE_HTTPS", re.IGNORECASE)
+# Calls whose result no longer carries request data: file contents, lengths, numbers, booleans,
+# safe path parts. A template read from disk is the file's text, whatever chose the file.
+TAINT_STOPS = {
+    "open", "read", "read_text", "read_bytes", "readlines", "load", "loads", "len", "int", "float", "bool",
+    "get_template", "render_template", "exists", "isfile", "listdir", "scandir", "glob", "escape",
+    "secure_filename", "quote", "urlencode", "uuid4", "hash", "sha256", "hexdigest",
+}
+RANDOM_CALLS = re.compile(r"(^|\.)(urandom|token_hex|token_bytes|token_urlsafe|randbytes|getrandbits|uuid4|get_random_bytes)$")
+SECRET_STORES = re.compile(
+    r"secretsmanager|get_secret_value|secretmanager|access_secret_version|hvac|vault|keyvault|SecretClient|"
+    r"get_parameter|ssm|keyring|credstash|doppler|infisical|onepassword|op_read",
+    re.IGNORECASE,
+)
+KEYISH = re.compile(r"urandom|token_|randbytes|getrandbits|uuid4|get_random_bytes|open\(|read_text|read_bytes")
+# Words that make a file/text pre-filter keep a Python file: every name the visitor reacts to.
+RELEVANT = re.compile(
+    rb"Flask|route|add_url_rule|@[\w.]+\.(?:get|post|put|patch|delete)\(|environ|getenv|config|Config|Settings|"
+    rb"DEBUG|SECRET|secret_key|CSRF|csrf|SeaSurf|Talisman|headers|exempt|init_app|Blueprint|_request|"
+    rb"\.run\(|serve|Markup|render_template_string|from_string|Template|Environment|jinja|autoescape|"
+    rb"Form|setup\(|__name__|decouple|environs|HSTS|CSP|urandom|token_|Debugged|raw_env|bind|reload"
+)
 
 
 def main() -> int:
@@ -67,7 +94,8 @@ def main() -> int:
         out["files"].append(guarded(analyse_python_file, root, rel, max_bytes))
     for rel in request.get("templates", []):
         out["templates"].append(guarded(analyse_template_file, root, rel, max_bytes, jinja))
-    json.dump(out, sys.stdout, separators=(",", ":"))
+    # json.dumps, not json.dump: only the one-shot form uses the C encoder (several times faster)
+    sys.stdout.write(json.dumps(out, separators=(",", ":")))
     sys.stdout.write("\n")
     return 0
 
@@ -124,8 +152,13 @@ def analyse_python_file(root: str, rel: str, max_bytes: int):
         }
     except ValueError as exc:
         return {"path": rel, "error": {"line": 1, "message": "cannot parse: %s" % exc}, "facts": []}
+    if not RELEVANT.search(data):
+        # No name the visitor reacts to appears in the file, so it cannot yield a fact: the
+        # parse above still reports syntax errors, the (costlier) visit is skipped.
+        return {"path": rel, "facts": [], "imports": []}
     text = data.decode("utf-8", errors="replace")
     analyser = PyAnalyser(rel, tree, text.splitlines())
+    analyser.may_key = bool(KEYISH.search(text))
     analyser.run()
     return {"path": rel, "facts": analyser.facts, "imports": sorted(set(analyser.aliases.values()))}
 
@@ -155,12 +188,39 @@ def const_str(node):
     return None
 
 
+class Summary:
+    """What a view or a before_request hook does, for the CSRF rules, collected while the body is
+    visited: the request fields and headers it reads, whether it compares them with the session
+    and refuses, validates a form, authenticates by header, or writes."""
+
+    __slots__ = ("reads", "calls", "session", "compares", "refuses", "method", "auth")
+
+    def __init__(self):
+        self.reads, self.calls = set(), set()
+        self.session = self.compares = self.refuses = self.method = self.auth = False
+
+    def result(self):
+        return {
+            "reads": sorted(self.reads),
+            "session": self.session,
+            "compares": self.compares or bool(self.calls & {"compare_digest", "safe_str_cmp"}),
+            "refuses": self.refuses or "abort" in self.calls,
+            "methodCheck": self.method,
+            "authHeader": self.auth,
+            "validatesForm": "validate_on_submit" in self.calls or "validate" in self.calls,
+            "writes": any(WRITE_CALLS.match(c or "") for c in self.calls),
+        }
+
+
 class Scope:
     def __init__(self, kind: str, name: str, node=None):
         self.kind = kind  # module | class | function
         self.name = name
         self.node = node
         self.tainted: set = set()
+        self.validated: set = set()
+        self.summary = None  # a Summary while a view or before_request hook is visited
+        self.summarised = []  # the facts that get the summary
         self.taint_ready = False  # computed on first need (template sources are rare)
 
 
@@ -175,14 +235,43 @@ class PyAnalyser(ast.NodeVisitor):
         self.app_names = set()
         self.blueprint_names = set()
         self.env_factories = set()  # names bound to environs.Env()
+        self.flask_classes = set()  # class App(Flask) in this module
         self.scopes = [Scope("module", "")]
         self.guards = []  # "main" | "dev"
         self.loops = []  # iterables of the enclosing for-loops
         self.route_functions = set()
         self.hook_functions = {}  # function name -> {"owner", "global"}
+        self.before_functions = {}  # before_request hooks registered by call
         base = os.path.basename(rel)
         self.is_gunicorn = base.startswith("gunicorn") or ("gunicorn" in base and "conf" in base)
         self.is_setup = base == "setup.py"
+        self.may_key = True
+
+    # --- traversal ---------------------------------------------------------------------------
+    # ast.NodeVisitor looks the visit_* method up by name and walks fields through generators on
+    # every node; on a large project that lookup is a fair share of the run. The same traversal
+    # with the method cached per node class and the fields read directly:
+    _dispatch: dict = {}
+
+    def visit(self, node):
+        cls = node.__class__
+        method = self._dispatch.get(cls)
+        if method is None:
+            method = getattr(PyAnalyser, "visit_" + cls.__name__, None) or PyAnalyser.generic_visit
+            self._dispatch[cls] = method
+        return method(self, node)
+
+    def generic_visit(self, node):
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if value is None:
+                continue
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST):
+                self.visit(value)
 
     # --- preparation -------------------------------------------------------------------------
     def run(self):
@@ -202,9 +291,12 @@ class PyAnalyser(ast.NodeVisitor):
                 assigns.append(node)
             elif kind is ast.Name:
                 names.add(node.id)
+            elif kind is ast.ClassDef:
+                if any(last(dotted(base)) == "Flask" for base in node.bases):
+                    self.flask_classes.add(node.name)
             elif kind is ast.Call:
                 func = node.func
-                if isinstance(func, ast.Attribute) and func.attr in ("after_request", "after_app_request") and node.args:
+                if isinstance(func, ast.Attribute) and func.attr in HOOK_NAMES and node.args:
                     registrations.append(node)
             elif kind is ast.Constant and isinstance(node.value, str) and not self.mentions_secret:
                 self.mentions_secret = bool(SECRET_NAME.search(node.value))
@@ -244,6 +336,15 @@ class PyAnalyser(ast.NodeVisitor):
                         self.facts.append(
                             {"kind": "csp-candidate", "line": stmt.lineno, "name": target.id, "value": value}
                         )
+                    if (
+                        isinstance(value, ast.Dict)
+                        and value.values
+                        and all(isinstance(v, (ast.Name, ast.Attribute)) for v in value.values)
+                        and all(const_str(k) is not None for k in value.keys if k is not None)
+                        and None not in value.keys
+                    ):
+                        items = {const_str(k): dotted(v) for k, v in zip(value.keys, value.values)}
+                        self.facts.append({"kind": "config-map", "line": stmt.lineno, "name": target.id, "items": items})
         for fact in self.facts:
             if fact["kind"] == "csp-candidate":
                 fact["value"] = self.val(fact["value"])
@@ -258,7 +359,7 @@ class PyAnalyser(ast.NodeVisitor):
             for target in targets:
                 if not isinstance(target, ast.Name):
                     continue
-                if callee == "Flask" or callee.endswith("create_app") or callee == "make_app":
+                if callee == "Flask" or callee in self.flask_classes or callee.endswith("create_app") or callee == "make_app":
                     self.app_names.add(target.id)
                 elif callee == "Blueprint":
                     self.blueprint_names.add(target.id)
@@ -272,14 +373,16 @@ class PyAnalyser(ast.NodeVisitor):
             if not name:
                 continue
             owner = dotted(node.func.value) or "?"
+            before = node.func.attr.startswith("before")
             hook = {
                 "owner": owner,
-                "global": node.func.attr == "after_app_request" or self.owner_kind(owner) == "app",
+                "global": node.func.attr.endswith("_app_request") or self.owner_kind(owner) == "app",
                 "ownerKind": self.owner_kind(owner),
             }
-            self.hook_functions[name] = hook
+            (self.before_functions if before else self.hook_functions)[name] = hook
             # the function may live in another module: report the registration itself
-            fact = {"kind": "after-request", "line": node.lineno, "function": name.split(".")[-1], "via": "call"}
+            kind = "before-request" if before else "after-request"
+            fact = {"kind": kind, "line": node.lineno, "function": name.split(".")[-1], "via": "call"}
             fact.update(hook)
             self.facts.append(fact)
 
@@ -352,12 +455,7 @@ class PyAnalyser(ast.NodeVisitor):
             scope.taint_ready = True
             self.compute_taint(scope.node, scope)
         tainted = scope.tainted if scope else set()
-        for sub in ast.walk(node):
-            if self.is_request(sub):
-                return True
-            if isinstance(sub, ast.Name) and sub.id in tainted:
-                return True
-        return False
+        return self.expr_tainted_with(node, tainted)
 
     def val(self, node, depth: int = 0):
         """A small JSON summary of an expression: enough to judge literals, env lookups and CSPs."""
@@ -395,6 +493,8 @@ class PyAnalyser(ast.NodeVisitor):
             return result
         if isinstance(node, ast.Attribute):
             return {"t": "attr", "name": dotted(node) or "?"}
+        if isinstance(node, ast.Subscript):
+            return {"t": "subscript", "base": self.val(node.value, depth + 1), "key": self.val(subscript_key(node), depth + 1)}
         if isinstance(node, ast.BoolOp):
             kind = "or" if isinstance(node.op, ast.Or) else "and"
             return {"t": kind, "items": [self.val(item, depth + 1) for item in node.values]}
@@ -499,6 +599,7 @@ class PyAnalyser(ast.NodeVisitor):
         decorators = []
         routes = []
         hook = self.hook_functions.get(node.name)
+        before = self.before_functions.get(node.name)
         for deco in node.decorator_list:
             call = deco if isinstance(deco, ast.Call) else None
             target = deco.func if call else deco
@@ -523,6 +624,12 @@ class PyAnalyser(ast.NodeVisitor):
                     "global": attr == "after_app_request" or self.owner_kind(owner) == "app",
                     "ownerKind": self.owner_kind(owner),
                 }
+            if attr in ("before_request", "before_app_request") and owner:
+                before = {
+                    "owner": owner,
+                    "global": attr == "before_app_request" or self.owner_kind(owner) == "app",
+                    "ownerKind": self.owner_kind(owner),
+                }
             if attr == "exempt" and owner:
                 self.add(
                     "csrf-exempt",
@@ -537,28 +644,130 @@ class PyAnalyser(ast.NodeVisitor):
         if routes:
             params = [a.arg for a in node.args.args + node.args.kwonlyargs if a.arg not in ("self", "cls")]
             scope.tainted.update(params)
+            scope.summary = Summary()
             for route in routes:
-                fact = {"kind": "route", "line": route["line"], "function": node.name}
+                fact = {"kind": "route", "line": route["line"], "function": node.name, "decorators": decorators}
                 fact.update({k: v for k, v in route.items() if k != "line"})
+                scope.summarised.append(fact)
                 self.facts.append(fact)
         if hook is not None:
             fact = {"kind": "after-request", "line": node.lineno, "function": node.name}
             fact.update(hook)
             self.facts.append(fact)
+        if before is not None:
+            fact = {"kind": "before-request", "line": node.lineno, "function": node.name, "def": True}
+            fact.update(before)
+            scope.summary = scope.summary or Summary()
+            scope.summarised.append(fact)
+            self.facts.append(fact)
+        self.key_helper(node)
         self.scopes.append(scope)
         secret_before = len(self.facts)
         for stmt in node.body:
             self.visit(stmt)
         self.scopes.pop()
+        if scope.summary is not None:
+            done = scope.summary.result()
+            for fact in scope.summarised:
+                fact.update(done)
         self.secret_function(node, secret_before, bool(routes), hook)
 
     visit_AsyncFunctionDef = visit_FunctionDef
+
+    def request_key(self, node):
+        """("form", "nonce") for request.form.get("nonce") / request.form["nonce"], else None."""
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:
+            owner, key = node.func.value, const_str(node.args[0])
+        elif isinstance(node, ast.Subscript):
+            owner, key = node.value, const_str(subscript_key(node))
+        else:
+            return None
+        if key is None or not isinstance(owner, ast.Attribute) or owner.attr not in REQUEST_MAPS:
+            return None
+        return (owner.attr, key) if self.is_request(owner.value) else None
+
+    def summary_here(self):
+        """The summary being collected for the innermost view or before_request hook, if any."""
+        scope = self.function_scope()
+        return scope.summary if scope is not None else None
+
+    def visit_Name(self, node):
+        summary = self.summary_here()
+        if summary is not None and (node.id == "session" or self.aliases.get(node.id) == "flask.session"):
+            summary.session = True
+
+    def visit_Attribute(self, node):
+        summary = self.summary_here()
+        if summary is not None and self.is_request(node.value):
+            if node.attr == "method":
+                summary.method = True
+            elif node.attr == "authorization":
+                summary.auth = True
+        self.generic_visit(node)
+
+    def visit_Compare(self, node):
+        summary = self.summary_here()
+        if summary is not None:
+            summary.compares = True
+        self.generic_visit(node)
+
+    def visit_Raise(self, node):
+        summary = self.summary_here()
+        if summary is not None:
+            summary.refuses = True
+        self.generic_visit(node)
+
+    def summarise(self, node):
+        """Called for Call and Subscript nodes inside a view or hook (see Summary)."""
+        summary = self.summary_here()
+        if summary is None:
+            return
+        key = self.request_key(node)
+        if key is not None:
+            summary.reads.add(key[0] + ":" + key[1])
+            if key[0] == "headers" and key[1].lower() in ("authorization", "x-api-key", "x-auth-token", "api-key"):
+                summary.auth = True
+        if isinstance(node, ast.Call):
+            name = last(dotted(node.func))
+            summary.calls.add(name)
+
+    def key_helper(self, func):
+        """A function that makes a random key and/or reads or writes a file: how a key generated
+        once and kept in a private file is recognised (load_or_create_key)."""
+        if not self.may_key:
+            return
+        generates = reads = writes = False
+        for node in ast.walk(func):
+            if isinstance(node, ast.Call):
+                qual = self.qual(node.func) or ""
+                name = last(qual)
+                if RANDOM_CALLS.search(qual):
+                    generates = True
+                elif name in ("read_text", "read_bytes", "read"):
+                    reads = True
+                elif name in ("write_text", "write_bytes", "write", "chmod", "fchmod"):
+                    writes = True
+                elif name == "open":
+                    mode = node.args[1] if len(node.args) > 1 else None
+                    for kw in node.keywords:
+                        if kw.arg in ("mode", "flags"):
+                            mode = kw.value
+                    text = const_str(mode) or ""
+                    if any(c in text for c in "wxa") or (mode is not None and "O_CREAT" in ast.dump(mode)):
+                        writes = True
+                    else:
+                        reads = True
+        if generates or reads:
+            self.facts.append(
+                {"kind": "key-helper", "line": func.lineno, "function": func.name, "generates": generates, "readsFile": reads, "writesFile": writes}
+            )
 
     def compute_taint(self, func, scope: Scope):
         """Names that (transitively) hold request data inside one function: two passes suffice here."""
         if not scope.tainted and not self.mentions_request:
             return
         for _ in range(2):
+            self.drop_validated(func, scope)
             for node in ast.walk(func):
                 targets, value = assignment_parts(node)
                 if isinstance(node, ast.For):
@@ -568,14 +777,42 @@ class PyAnalyser(ast.NodeVisitor):
                 if self.expr_tainted_with(value, scope.tainted):
                     for target in targets:
                         for name in ast.walk(target):
-                            if isinstance(name, ast.Name):
+                            if isinstance(name, ast.Name) and name.id not in scope.validated:
                                 scope.tainted.add(name.id)
+        self.drop_validated(func, scope)
+
+    def drop_validated(self, func, scope: Scope):
+        """`if name not in ALLOWED: abort(404)` (or `if name in ALLOWED:`): the name is one of a
+        known set of values from then on, so it no longer counts as request data. Flow-insensitive:
+        a membership test anywhere in the function validates the name for the whole function."""
+        for node in ast.walk(func):
+            if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)):
+                if isinstance(node.left, ast.Name):
+                    scope.validated.add(node.left.id)
+                    scope.tainted.discard(node.left.id)
 
     def expr_tainted_with(self, node, tainted) -> bool:
-        for sub in ast.walk(node):
-            if self.is_request(sub) or (isinstance(sub, ast.Name) and sub.id in tainted):
-                return True
-        return False
+        """Whether request data reaches this value, stopping where a reviewer would: the result of
+        a file read (or another call in TAINT_STOPS), a comparison or membership test (a boolean),
+        and a lookup in a module-level literal (a constant choice)."""
+        if self.is_request(node):
+            return True
+        if isinstance(node, ast.Name):
+            return node.id in tainted
+        if isinstance(node, ast.Call):
+            if last(dotted(node.func)) in TAINT_STOPS:
+                return False
+            parts = [node.func] + list(node.args) + [kw.value for kw in node.keywords]
+            return any(self.expr_tainted_with(part, tainted) for part in parts)
+        if isinstance(node, ast.Compare):
+            return False
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+            bound = self.module_values.get(node.value.id)
+            if isinstance(bound, (ast.Dict, ast.List, ast.Tuple)):
+                return False
+        if isinstance(node, (ast.Lambda, ast.FunctionDef)):
+            return False
+        return any(self.expr_tainted_with(child, tainted) for child in ast.iter_child_nodes(node))
 
     def secret_function(self, node, since: int, is_route: bool, hook):
         """A function that reads the secret key: does it refuse bad values (raise) and check length?"""
@@ -613,7 +850,7 @@ class PyAnalyser(ast.NodeVisitor):
     def visit_For(self, node):
         self.visit(node.target)
         self.visit(node.iter)
-        self.loops.append(node.iter)
+        self.loops.append((node.target, node.iter))
         for stmt in node.body:
             self.visit(stmt)
         self.loops.pop()
@@ -622,11 +859,23 @@ class PyAnalyser(ast.NodeVisitor):
 
     visit_AsyncFor = visit_For
 
+    def loop_elements(self, arg):
+        """The names a loop variable takes when the loop runs over a literal tuple/list of names."""
+        if not self.loops or not isinstance(arg, ast.Name):
+            return None
+        for target, source in reversed(self.loops):
+            if isinstance(target, ast.Name) and target.id == arg.id:
+                if isinstance(source, (ast.Tuple, ast.List, ast.Set)):
+                    names = [dotted(e) for e in source.elts]
+                    return [n for n in names if n] or None
+                return None
+        return None
+
     def allow_list(self):
         """An exemption made in `for x in ALLOW_LIST:` (or `.items()`/`.keys()`): the list, if literal."""
         if not self.loops:
             return None
-        source = self.loops[-1]
+        source = self.loops[-1][1]
         if isinstance(source, ast.Call) and isinstance(source.func, ast.Attribute) and not source.args:
             if source.func.attr in ("items", "keys", "values"):
                 source = source.func.value
@@ -686,6 +935,8 @@ class PyAnalyser(ast.NodeVisitor):
         for target in targets:
             # KEY = value in a class body or at module level
             if isinstance(target, ast.Name):
+                if scope.kind in ("class", "module") and HEADER_SETTING.search(target.id):
+                    self.add("header-setting", node, name=target.id, value=self.val(value))
                 if scope.kind in ("class", "module") and target.id in CONFIG_KEYS:
                     self.add("config-set", node, key=target.id, where=scope.kind, value=self.val(value))
                 if scope.kind == "module" and self.is_gunicorn:
@@ -699,6 +950,8 @@ class PyAnalyser(ast.NodeVisitor):
                 key_str = const_str(subscript_key(target))
                 if target.value.attr == "config" and key_str in CONFIG_KEYS:
                     self.add("config-set", node, key=key_str, where="app.config", value=self.val(value))
+                elif target.value.attr == "config" and key_str and HEADER_SETTING.search(key_str):
+                    self.add("header-setting", node, name=key_str, value=self.val(value))
                 elif target.value.attr == "headers" and key_str:
                     self.add("header-set", node, header=key_str, value=self.val(value))
             # app.secret_key = ..., app.debug = ..., app.jinja_env.autoescape = ...
@@ -744,12 +997,14 @@ class PyAnalyser(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Subscript(self, node):
+        self.summarise(node)
         env = self.env_lookup(node)
         if env is not None:
             self.add("env-lookup", node, **{k: v for k, v in env.items() if k != "t"})
         self.generic_visit(node)
 
     def visit_Call(self, node):
+        self.summarise(node)
         func = self.qual(node.func) or ""
         name = last(func)
         env = self.env_lookup(node)
@@ -759,8 +1014,13 @@ class PyAnalyser(ast.NodeVisitor):
         star = [self.val(kw.value) for kw in node.keywords if kw.arg is None]
         assigned = self.assigned_name(node)
 
-        if name == "Flask":
-            self.add("flask-app", node, var=assigned)
+        if name == "Flask" or name in self.flask_classes:
+            self.add("flask-app", node, var=assigned, subclass=None if name == "Flask" else name)
+        elif node.args and isinstance(node.args[0], ast.Name) and node.args[0].id == "__name__" and name not in (
+            "Blueprint", "getLogger", "get_logger", "Celery", "Api", "Namespace",
+        ):
+            # App(__name__) where App may be a Flask subclass defined in another module
+            self.add("name-call", node, callee=name, var=assigned)
         elif name == "Blueprint":
             self.add("blueprint", node, var=assigned)
         elif name in CSRF_CLASSES or name in HEADER_CLASSES:
@@ -782,15 +1042,18 @@ class PyAnalyser(ast.NodeVisitor):
             )
         elif isinstance(node.func, ast.Attribute) and node.func.attr == "exempt" and node.args:
             target = dotted(node.args[0]) or const_str(node.args[0]) or "?"
-            self.add(
-                "csrf-exempt",
-                node,
-                receiver=dotted(node.func.value) or "?",
-                target=target,
-                form="call",
-                commented=self.commented(node.lineno),
-                allowList=self.allow_list(),
-            )
+            # csrf.exempt(bp) inside `for bp in (a_bp, b_bp):` exempts each element, not "bp"
+            elements = self.loop_elements(node.args[0])
+            for element in elements or [target]:
+                self.add(
+                    "csrf-exempt",
+                    node,
+                    receiver=dotted(node.func.value) or "?",
+                    target=element,
+                    form="call",
+                    commented=self.commented(node.lineno),
+                    allowList=None if elements else self.allow_list(),
+                )
         elif isinstance(node.func, ast.Attribute) and node.func.attr == "run":
             self.app_run(node, func, kwargs)
         elif name == "DebuggedApplication":
@@ -821,6 +1084,8 @@ class PyAnalyser(ast.NodeVisitor):
                     method=node.func.attr,
                     arg=self.val(node.args[0]) if node.args else None,
                 )
+        if name.endswith("create_app") or name == "make_app":
+            self.add("factory-call", node, callee=name, arg=self.val(node.args[0]) if node.args else None)
         if isinstance(node.func, ast.Attribute) and node.func.attr in ("set", "add", "setdefault", "add_header"):
             owner = node.func.value
             if isinstance(owner, ast.Attribute) and owner.attr == "headers" and node.args:
@@ -1002,6 +1267,8 @@ EXPR_BLOCK = re.compile(r"({{.*?}}|{%.*?%})", re.DOTALL)
 AUTOESCAPE_OFF = re.compile(r"{%-?\s*autoescape\s+(false|False|0)\s*-?%}")
 FILTER_SAFE_BLOCK = re.compile(r"{%-?\s*filter\s+safe\b")
 TOKEN_CALL = re.compile(r"\b(csrf_token\s*\(|hidden_tag\s*\(|form\.csrf_token\b|csrf_meta_tag\s*\()")
+FIELD_NAME = re.compile(r"""\bname\s*=\s*["']([\w.-]+)["']""", re.IGNORECASE)
+HELPER_CALL = re.compile(r"{{-?\s*([\w.]+)\s*\(")
 ALLOW_COMMENT = re.compile(r"{#-?\s*audit:\s*allow\b", re.IGNORECASE)
 
 
@@ -1067,49 +1334,51 @@ def allowed(lines, lineno: int) -> bool:
 
 
 def jinja_facts(tree, nodes, facts, lines):
-    for node in tree.find_all(nodes.Filter):
-        if node.name != "safe":
-            continue
-        literal = isinstance(node.node, (nodes.Const, nodes.TemplateData))
-        block = node.node is None
-        facts.append(
-            {
-                "kind": "safe-filter",
-                "line": node.lineno,
-                "literal": literal,
-                "block": block,
-                "allowed": allowed(lines, node.lineno),
-            }
-        )
-    for node in tree.find_all((nodes.ScopedEvalContextModifier, nodes.EvalContextModifier)):
-        for option in node.options:
-            if option.key != "autoescape":
-                continue
-            value = option.value
-            if isinstance(value, nodes.Const) and value.value:
-                continue
-            facts.append(
-                {
-                    "kind": "autoescape-off",
-                    "line": node.lineno,
-                    "dynamic": not isinstance(value, nodes.Const),
-                    "allowed": allowed(lines, node.lineno),
-                }
-            )
-    for node in tree.find_all(nodes.Call):
-        callee = node.node
-        name = None
-        if isinstance(callee, nodes.Name):
-            name = callee.name
-        elif isinstance(callee, nodes.Getattr):
-            name = callee.attr
-        if name in ("csrf_token", "hidden_tag", "csrf_meta_tag"):
-            facts.append({"kind": "csrf-token", "line": node.lineno, "via": name})
-        elif name == "Markup":
-            facts.append({"kind": "markup-call", "line": node.lineno, "allowed": allowed(lines, node.lineno)})
-    for node in tree.find_all(nodes.Getattr):
-        if node.attr == "csrf_token" and isinstance(node.node, nodes.Name):
-            facts.append({"kind": "csrf-token", "line": node.lineno, "via": "form.csrf_token"})
+    # One walk of the tree; facts are kept in the order four separate walks gave (filters,
+    # autoescape blocks, calls, attributes), so reports do not change with the optimisation.
+    filters, blocks, calls, attrs = [], [], [], []
+    wanted = (nodes.Filter, nodes.ScopedEvalContextModifier, nodes.EvalContextModifier, nodes.Call, nodes.Getattr)
+    for node in tree.find_all(wanted):
+        if isinstance(node, nodes.Filter):
+            if node.name == "safe":
+                filters.append(
+                    {
+                        "kind": "safe-filter",
+                        "line": node.lineno,
+                        "literal": isinstance(node.node, (nodes.Const, nodes.TemplateData)),
+                        "block": node.node is None,
+                        "allowed": allowed(lines, node.lineno),
+                    }
+                )
+        elif isinstance(node, (nodes.ScopedEvalContextModifier, nodes.EvalContextModifier)):
+            for option in node.options:
+                if option.key != "autoescape":
+                    continue
+                value = option.value
+                if isinstance(value, nodes.Const) and value.value:
+                    continue
+                blocks.append(
+                    {
+                        "kind": "autoescape-off",
+                        "line": node.lineno,
+                        "dynamic": not isinstance(value, nodes.Const),
+                        "allowed": allowed(lines, node.lineno),
+                    }
+                )
+        elif isinstance(node, nodes.Call):
+            callee = node.node
+            name = None
+            if isinstance(callee, nodes.Name):
+                name = callee.name
+            elif isinstance(callee, nodes.Getattr):
+                name = callee.attr
+            if name in ("csrf_token", "hidden_tag", "csrf_meta_tag"):
+                calls.append({"kind": "csrf-token", "line": node.lineno, "via": name})
+            elif name == "Markup":
+                calls.append({"kind": "markup-call", "line": node.lineno, "allowed": allowed(lines, node.lineno)})
+        elif node.attr == "csrf_token" and isinstance(node.node, nodes.Name):
+            attrs.append({"kind": "csrf-token", "line": node.lineno, "via": "form.csrf_token"})
+    facts.extend(filters + blocks + calls + attrs)
 
 
 def fallback_facts(text: str, facts, lines):
@@ -1148,7 +1417,10 @@ def form_facts(text: str, facts):
         elif DELEGATED_FORM.search(body):
             facts.append({"kind": "form", "line": lineno, "token": None})
         else:
-            facts.append({"kind": "form", "line": lineno, "token": False})
+            # the field names and helper calls it holds, for token schemes of the app's own
+            # (a before_request hook reading "nonce", the form rendering {{ form.nonce() }})
+            fields = sorted(set(FIELD_NAME.findall(body)) | {m.split(".")[-1] for m in HELPER_CALL.findall(body)})
+            facts.append({"kind": "form", "line": lineno, "token": False, "fields": fields})
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ from ..checks import (
     check_csrf_routes,
     check_debug,
     check_deploy_files,
+    check_domain,
+    check_lock_file,
     check_project,
     check_proxy_fix,
     check_secret_key,
@@ -66,6 +68,13 @@ def test_the_project_passes_every_check(project_root, hardening_wsgi):
         "templates autoescaped",
         "templates autoescaped (Markup in code)",
         "debug off in deploy files",
+        "production WSGI server (gunicorn.conf.py)",
+        "security headers (nginx)",
+        "TLS (nginx)",
+        "request limits (nginx)",
+        "static files (nginx)",
+        "sandbox (systemd)",
+        "dependencies locked",
     } <= {result.name for result in results}
 
 
@@ -212,9 +221,35 @@ def test_markup_on_a_literal_is_fine():
 
 def test_a_debug_switch_in_a_deploy_file_fails(tmp_path):
     (tmp_path / "gunicorn.conf.py").write_text('bind = "127.0.0.1:8000"\nreload = True\n')
-    [result] = check_deploy_files(tmp_path)
-    assert result.name == "debug off in deploy files"
+    [result] = [r for r in check_deploy_files(tmp_path) if r.name == "debug off in deploy files"]
+    assert not result.ok
     assert result.detail == "gunicorn.conf.py:2: reload = True (reload)"
+
+
+@pytest.mark.usefixtures("throwaway_key")
+def test_localhost_is_a_warning_not_a_failure(production_app, project_root, monkeypatch):
+    monkeypatch.setitem(production_app.config, "TRUSTED_HOSTS", ["localhost"])
+    [domain] = check_domain(production_app, project_root)
+    assert domain.ok
+    assert domain.status == "warn"
+    assert domain.line().startswith("! domain: still localhost")
+
+
+def test_the_lock_file_must_pin_with_hashes(tmp_path, project_root):
+    lock_file = project_root / "requirements.lock"
+    if not lock_file.is_file():
+        pytest.fail("the project has no requirements.lock (pip-compile --generate-hashes)")
+    if (project_root / "pyproject.toml").is_file():
+        (tmp_path / "pyproject.toml").write_text(
+            (project_root / "pyproject.toml").read_text(encoding="utf-8"), encoding="utf-8"
+        )
+    assert "missing" in check_lock_file(tmp_path).detail
+    lock = lock_file.read_text(encoding="utf-8")
+    (tmp_path / "requirements.lock").write_text(lock, encoding="utf-8")
+    assert check_lock_file(tmp_path).ok
+    unhashed = "\n".join(line for line in lock.splitlines() if "--hash" not in line)
+    (tmp_path / "requirements.lock").write_text(unhashed.replace(" \\", ""), encoding="utf-8")
+    assert "without --hash" in check_lock_file(tmp_path).detail
 
 
 @pytest.mark.usefixtures("throwaway_key")
@@ -224,7 +259,8 @@ def test_the_command_prints_one_line_per_check_and_json(project_root, hardening_
     text = runner.invoke(security_cli, ["check", *where])
     assert text.exit_code == 0, text.output
     lines = text.output.splitlines()
-    assert all(line.startswith("✓ ") for line in lines[:-1])
+    # "!" is a warning (the domain of a project generated for localhost), never a failure.
+    assert all(line.startswith(("✓ ", "! ")) for line in lines[:-1])
     assert lines[-1].endswith(" passed, 0 failed")
 
     machine = runner.invoke(security_cli, ["check", "--json", *where])

@@ -5,8 +5,12 @@ settings it hardens, and the protections it relaxes for the project's own tests 
 """
 
 import secrets
+import sys
 
+import flask.cli
 import pytest
+import werkzeug.serving
+from click.testing import CliRunner
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -26,6 +30,33 @@ def test_flask_debug_is_refused_outside_development(build, monkeypatch, name):
     monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
     with pytest.raises(RuntimeError, match="FLASK_DEBUG"):
         build(name)
+
+
+@pytest.mark.parametrize("flag", ["--debugger", "--debug"])
+def test_flask_run_with_the_debugger_is_refused_in_production(
+    monkeypatch, project_root, hardening_wsgi, flag
+):
+    # `flask run` builds the app, then starts the server: record what it would start instead.
+    served = []
+    record = lambda *a, **k: served.append(k)  # noqa: E731
+    # flask.cli holds its own reference (`from werkzeug import run_simple`): patch both.
+    monkeypatch.setattr(werkzeug.serving, "run_simple", record)
+    monkeypatch.setattr(flask.cli, "run_simple", record)
+    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("FLASK_SKIP_DOTENV", "1")
+    # `flask --debug` writes FLASK_DEBUG=1 into os.environ: recorded here, so it is taken back.
+    monkeypatch.setenv("FLASK_DEBUG", "")
+    monkeypatch.chdir(project_root)
+    module = hardening_wsgi.removesuffix(".py").replace("/", ".")
+    # A module-level app was imported (and built) by the tests already: let `flask` build it anew.
+    monkeypatch.delitem(sys.modules, module, raising=False)
+    args = ["--app", module, *([flag] if flag == "--debug" else []), "run"]
+    args += [flag] if flag == "--debugger" else []
+    result = CliRunner().invoke(flask.cli.cli, args)
+    assert served == [], "the development server started with the debugger outside development"
+    assert isinstance(result.exception, RuntimeError)
+    assert "development" in str(result.exception)
 
 
 def test_development_may_use_flask_debug(build, monkeypatch):

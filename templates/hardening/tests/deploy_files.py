@@ -1,12 +1,39 @@
-"""Protection 1 outside the code: no deploy file turns the debugger or the reloader on.
+"""The deploy files: no debug switch, and nothing that weakens what really protects production.
 
 `flask security check` runs this scan over the project's own deploy files; these tests show it
-finds each kind of switch in each kind of file, and is not fooled by comments.
+finds each kind of switch in each kind of file, is not fooled by comments, and names the
+protection when gunicorn's listener, nginx's headers, TLS or limits, or the systemd sandbox is
+weakened.
 """
+
+import re
+import shutil
+from pathlib import Path
 
 import pytest
 
-from ..deploy_scan import CI, CONTAINER, ENV, PYTHON, SYSTEMD, deploy_files, scan, scan_text
+from ..checks import app_policy
+from ..deploy_scan import (
+    CI,
+    CONTAINER,
+    ENV,
+    NGINX_HEADERS,
+    NGINX_LIMITS,
+    NGINX_STATIC,
+    NGINX_TLS,
+    PYTHON,
+    SANDBOX,
+    SYSTEMD,
+    WSGI_SERVER,
+    check_gunicorn,
+    check_nginx,
+    check_systemd,
+    check_unit_text,
+    csp_weakenings,
+    deploy_files,
+    scan,
+    scan_text,
+)
 
 
 def test_the_projects_own_deploy_files_have_no_switch(project_root):
@@ -77,3 +104,143 @@ def test_deploy_files_are_found_where_they_live(tmp_path):
     (tmp_path / "README.md").write_text("flask run --debug\n", encoding="utf-8")
     found = {path.relative_to(tmp_path).as_posix() for path, _ in deploy_files(tmp_path)}
     assert found == set(names)
+
+
+# --- what protects production ------------------------------------------------------------
+
+
+@pytest.fixture
+def deploy_copy(tmp_path, project_root):
+    """The project's gunicorn.conf.py and deploy/ folder, to weaken one line at a time."""
+    shutil.copy(project_root / "gunicorn.conf.py", tmp_path / "gunicorn.conf.py")
+    shutil.copytree(project_root / "deploy", tmp_path / "deploy")
+    return tmp_path
+
+
+def _findings(root, policy):
+    _notes, sandbox = check_systemd(root)
+    return [*check_gunicorn(root), *check_nginx(root, policy), *sandbox]
+
+
+def _edit(root: Path, pattern: str, old: str, new: str) -> None:
+    paths = sorted(root.glob(pattern))
+    if pattern == SITE:
+        paths = [path for path in paths if not path.match(SNIPPET)]
+    [path] = paths
+    text = path.read_text(encoding="utf-8")
+    changed = re.sub(old, new, text, flags=re.M)
+    assert changed != text, f"{old!r} not found in {path.name}"
+    path.write_text(changed, encoding="utf-8")
+
+
+SITE = "deploy/nginx/*.conf"  # the site: every .conf but the snippet
+SNIPPET = "deploy/nginx/*-security-headers.conf"
+UNIT = "deploy/systemd/*.service"
+
+WEAKENINGS = [
+    ("gunicorn.conf.py", r"^bind = .*$", 'bind = "0.0.0.0:8000"', WSGI_SERVER, "0.0.0.0:8000"),
+    (
+        "gunicorn.conf.py",
+        r"^forwarded_allow_ips = .*$",
+        'forwarded_allow_ips = "*"',
+        WSGI_SERVER,
+        "forwarded_allow_ips '*'",
+    ),
+    ("gunicorn.conf.py", r"^preload_app = True", "preload_app = False", WSGI_SERVER, "preload_app"),
+    (
+        SNIPPET,
+        r"Content-Security-Policy \$\w+",
+        "Content-Security-Policy \"script-src * 'unsafe-inline'\"",
+        NGINX_HEADERS,
+        "script-src allows * 'unsafe-inline'",
+    ),
+    (SNIPPET, r'"DENY"', '"SAMEORIGIN"', NGINX_HEADERS, "X-Frame-Options: nginx sends"),
+    (SNIPPET, r"max-age=\d+", "max-age=1", NGINX_HEADERS, "nginx sends max-age=1"),
+    (SNIPPET, r'(X-Content-Type-Options "nosniff") always', r"\1", NGINX_HEADERS, "`always`"),
+    (
+        SITE,
+        r"(alias [^\n]*\n(?:.*\n){3}) *include snippets/[^\n]*\n",
+        r"\1",
+        NGINX_HEADERS,
+        "location /static/ sends none",
+    ),
+    (
+        SITE,
+        r"script-src 'self'; style-src",
+        "script-src 'self' 'unsafe-eval'; style-src",
+        NGINX_HEADERS,
+        "script-src allows 'unsafe-eval'",
+    ),
+    (SITE, r"^ *ssl_ecdh_curve .*\n", "", NGINX_TLS, "ssl_ecdh_curve"),
+    (SITE, r"X25519:prime256v1:secp384r1", "X25519:secp521r1", NGINX_TLS, "secp521r1"),
+    (SITE, r"^ *ssl_session_cache .*\n", "", NGINX_TLS, "ssl_session_cache"),
+    (SITE, r"ssl_protocols TLSv1.2", "ssl_protocols TLSv1.1 TLSv1.2", NGINX_TLS, "TLSv1.1"),
+    (SITE, r"ssl_ciphers ", "ssl_ciphers AES128-SHA:", NGINX_TLS, "AES128-SHA"),
+    (SITE, r"ssl_session_tickets off", "ssl_session_tickets on", NGINX_TLS, "session tickets"),
+    (SITE, r"^ *limit_req zone=\w+_general.*\n", "", NGINX_LIMITS, "rate-limited"),
+    (SITE, r"^ *limit_conn \w+ 20;\n", "", NGINX_LIMITS, "connection limit"),
+    (SITE, r"client_body_timeout 10s", "client_body_timeout 60s", NGINX_LIMITS, "60s"),
+    (SITE, r" combined if=\$\w+", "", NGINX_LIMITS, "429 responses are written"),
+    (SITE, r"client_max_body_size \d+", "client_max_body_size 100m", NGINX_LIMITS, "MAX_CONTENT"),
+    (SITE, r"^ *location ~ .*\n.*\n *}\n", "", NGINX_STATIC, "dotfiles"),
+]
+# Where the project has a systemd unit (deploy/systemd/*.service).
+UNIT_WEAKENINGS = [
+    (UNIT, r"^NoNewPrivileges=yes", "NoNewPrivileges=no", SANDBOX, "NoNewPrivileges=no"),
+    (UNIT, r"^IPAddressDeny=any\n", "", SANDBOX, "IPAddressDeny=any is missing"),
+    (UNIT, r"^ProtectSystem=strict", "ProtectSystem=full", SANDBOX, "ProtectSystem=full"),
+    (UNIT, r"^CapabilityBoundingSet=$", "CapabilityBoundingSet=CAP_SYS_ADMIN", SANDBOX, "grants"),
+    (UNIT, r"^UMask=0077", "UMask=0022", SANDBOX, "UMask=0022"),
+    (UNIT, r"^User=.*\n", "", SANDBOX, "runs as root"),
+]
+
+
+def test_the_projects_deploy_files_weaken_nothing(production_app, project_root):
+    findings = _findings(project_root, app_policy(production_app))
+    assert [str(finding) for finding in findings] == []
+
+
+ALL_WEAKENINGS = WEAKENINGS + UNIT_WEAKENINGS
+
+
+@pytest.mark.parametrize(
+    "weakening", ALL_WEAKENINGS, ids=[f"{w[3]}: {w[4]}" for w in ALL_WEAKENINGS]
+)
+def test_each_weakening_is_found(production_app, deploy_copy, weakening):
+    pattern, old, new, protection, says = weakening
+    if pattern == UNIT and not list(deploy_copy.glob(UNIT)):
+        pytest.skip("the project has no systemd unit")
+    _edit(deploy_copy, pattern, old, new)
+    findings = _findings(deploy_copy, app_policy(production_app))
+    named = [f"{f} ({f.fix})" for f in findings if f.protection == protection]
+    assert any(says in line for line in named), [str(finding) for finding in findings]
+
+
+def test_a_changed_hsts_max_age_in_the_app_is_found(production_app, project_root):
+    # Behind nginx, HSTS_MAX_AGE alone changes nothing: nginx's header is the one browsers get.
+    policy = app_policy(production_app)
+    policy.headers["Strict-Transport-Security"] = "max-age=1; includeSubDomains"
+    found = check_nginx(project_root, policy)
+    problems = [str(f) for f in found if f.protection == NGINX_HEADERS]
+    assert any("HSTS_MAX_AGE" in problem for problem in problems)
+
+
+@pytest.mark.parametrize(
+    ("given", "weaker"),
+    [
+        ("default-src 'none'; script-src 'self'", False),
+        ("default-src 'none'", False),
+        ("default-src 'self'", True),
+        ("default-src 'none'; script-src 'self' 'nonce-fixed'", True),
+        ("default-src 'none'; script-src https:", True),
+    ],
+)
+def test_csp_comparison(given, weaker):
+    app = "default-src 'none'; script-src 'self' 'nonce-abc123'"
+    assert bool(csp_weakenings(app, given)) is weaker
+
+
+def test_unit_list_settings_reset_on_an_empty_assignment():
+    unit = "[Service]\nUser=app\nIPAddressDeny=any\nIPAddressDeny=\n"
+    problems = [str(finding) for finding in check_unit_text(unit, "app.service")]
+    assert any("IPAddressDeny=any is missing" in problem for problem in problems)

@@ -1,6 +1,7 @@
 """Protection 6: every dynamic page carries the security headers, over HTTPS."""
 
 import re
+import secrets
 from pathlib import Path
 
 import flask
@@ -125,15 +126,52 @@ def test_untrusted_host_is_refused(production_client):
     assert response.status_code == 400
 
 
-def test_static_files_get_the_headers_too(production_client):
-    app = production_client.application
+def a_static_url(app) -> str:
+    """The URL of one of the app's static files (the test skips when it has none)."""
     folder = Path(app.static_folder or "")
     files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
     if not files:
         pytest.skip("the app serves no static files")
-    path = files[0].relative_to(folder).as_posix()
-    response = production_client.get(f"{app.static_url_path}/{path}")
-    response.close()  # a streamed file left open is a ResourceWarning (an error under -W error)
-    assert response.status_code == 200
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert csp_pattern(app).fullmatch(csp_of(response, app))
+    return f"{app.static_url_path}/{files[0].relative_to(folder).as_posix()}"
+
+
+def test_static_files_get_the_headers_too(production_client):
+    url = a_static_url(production_client.application)
+    # Closed at once: a file response left open is a ResourceWarning, an error under -W error.
+    with production_client.get(url) as response:
+        assert response.status_code == 200
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        app = production_client.application
+        assert csp_pattern(app).fullmatch(csp_of(response, app))
+
+
+def test_pages_with_a_token_or_a_cookie_are_not_cached(page, production_client):
+    # A page that embeds a CSRF token or sets the session cookie belongs to one visitor.
+    body = page.get_data(as_text=True)
+    field = production_client.application.config["WTF_CSRF_FIELD_NAME"]
+    if page.headers.get("Set-Cookie") or field in body or "csrf-token" in body:
+        assert page.headers.get("Cache-Control") == "no-store"
+    again = production_client.get("/")
+    if again.headers.get("Set-Cookie") or field in again.get_data(as_text=True):
+        assert again.headers.get("Cache-Control") == "no-store"
+
+
+def test_a_page_with_a_token_is_not_cached(build, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
+    app = build("production")
+
+    @app.get("/form")
+    def form():
+        return flask.render_template_string("<input value='{{ csrf_token() }}'>")
+
+    @app.get("/plain")
+    def plain():
+        return "nothing private"
+
+    assert app.test_client().get("/form").headers.get("Cache-Control") == "no-store"
+    assert "no-store" not in app.test_client().get("/plain").headers.get("Cache-Control", "")
+
+
+def test_static_files_stay_cacheable(production_client):
+    with production_client.get(a_static_url(production_client.application)) as response:
+        assert "no-store" not in response.headers.get("Cache-Control", "")
