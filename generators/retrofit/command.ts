@@ -478,7 +478,7 @@ export function renderSummary(summary: RetrofitSummary, plan: Plan): string {
     for (const r of summary.remaining.filter((x) => x.protection === id)) {
       lines.push(`  ! left (${r.severity}): ${r.description}${r.locations.length ? ` [${r.locations.slice(0, 3).join(', ')}]` : ''}`);
     }
-    if (name === 'server') for (const h of summary.human.filter((x) => x.file === LOCK_FILE)) lines.push(`  ! ${h.file} ${h.what}`);
+    if (name === 'server') for (const h of summary.human.filter((x) => x.file === LOCK_FILE || x.file.startsWith('deploy/nginx/'))) lines.push(`  ! ${h.file} ${h.what}`);
     if (name === 'headers' && summary.cspReportOnly) lines.push('  ! the CSP is sent report-only until the blockers above are fixed; then drop csp_report_only=True');
     if (name === 'server' && summary.changes.some((c) => c.path === 'Procfile' || /Dockerfile|compose/.test(c.path))) {
       lines.push('  ! gunicorn.conf.py binds to loopback/unix only: a platform that routes to $PORT needs its bind set by a human');

@@ -171,6 +171,9 @@ export async function planRetrofit(root: string, options: PlanOptions): Promise<
       create(`deploy/nginx/${name}.conf`, render('deploy/nginx/__project__.conf.ejs').replace(`${context.installDir}/src/app/static/`, staticAlias), 'generator', 'server');
       create(`deploy/nginx/${name}-security-headers.conf`, render('deploy/nginx/__project__-security-headers.conf.ejs'), 'generator', 'server');
       create(`deploy/systemd/${name}.service`, render('deploy/systemd/__project__.service.ejs'), 'generator', 'server');
+      // nginx adds its own (enforcing) policy where the app sends none: while the app is
+      // report-only, that policy would block the inline handlers the blockers list.
+      if (edited.blockers.length > 0) human.push({ file: `deploy/nginx/${name}-security-headers.conf`, line: 1, what: 'sends an enforcing Content-Security-Policy while the app is report-only (CSP_REPORT_ONLY): fix the blockers before deploying behind it; until then `flask security check` cannot compare its CSP with the app\'s' });
     }
     for (const rel of ofKind('procfile')) editText(rel, fixProcfile(read(rel)));
     for (const rel of ofKind('dockerfile')) editText(rel, fixDockerfile(read(rel)));

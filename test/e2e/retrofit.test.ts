@@ -26,8 +26,6 @@ interface Expectation {
   human: string[];
 }
 
-const BUILD_WITHOUT_KEY = 'tests.test_hardening::test_a_build_that_fails_is_reported_with_its_reason';
-
 const FIXTURES: [string, Expectation][] = [
   [
     'module-app',
@@ -36,7 +34,7 @@ const FIXTURES: [string, Expectation][] = [
       edits: ['app.py', 'templates/base.html', 'templates/index.html', 'Procfile', 'requirements.txt'],
       creates: ['hardening/__init__.py', 'hardening/testing.py', 'tests/test_hardening.py', 'wsgi.py', 'gunicorn.conf.py', 'static/hardening-csrf.js', 'config.py', '.env', '.env.example'],
       reportOnly: false,
-      failingTogether: [BUILD_WITHOUT_KEY],
+      failingTogether: [],
       human: ['integrity= (SRI)'],
     },
   ],
@@ -58,8 +56,13 @@ const FIXTURES: [string, Expectation][] = [
       edits: ['shop/app.py', 'shop/templates/shop.html', 'docker-compose.yml', 'requirements.txt'],
       creates: ['shop/hardening/__init__.py', 'shop/hardening/template-audit-allowlist.toml', 'tests/test_hardening.py', 'wsgi.py'],
       reportOnly: true,
-      failingTogether: [BUILD_WITHOUT_KEY],
-      human: ['onclick=', 'style=""', '|safe'],
+      // Report-only: the app sends no enforcing CSP, so the nginx scan has none to compare
+      // nginx's with, and these two mutations go unseen. Listed for a human (the nginx line).
+      failingTogether: [
+        "tests.test_hardening::test_each_weakening_is_found[security headers (nginx): script-src allows * 'unsafe-inline']",
+        "tests.test_hardening::test_each_weakening_is_found[security headers (nginx): script-src allows 'unsafe-eval']",
+      ],
+      human: ['onclick=', 'style=""', '|safe', 'enforcing Content-Security-Policy while the app is report-only'],
     },
   ],
 ];
@@ -111,6 +114,8 @@ describe.each(FIXTURES)('retrofit of %s', (name, expected) => {
   });
 
   it('applies with --yes: own tests still pass, protection tests pass, nothing missing', async () => {
+    // uv compiles the hash-pinned requirements.lock; without it the lock is left for a human.
+    if (missingTools('retrofit (requirements.lock)', ['uv']).length > 0) return;
     const run = await retrofitJson(repo.dir, python, '--yes', '--skip-install');
     summary = run.summary;
     expect(run.result.exitCode, run.result.stderr).toBe(0);
@@ -130,10 +135,12 @@ describe.each(FIXTURES)('retrofit of %s', (name, expected) => {
     expect(own.exitCode, own.stdout).toBe(0);
     expect(own.stdout).toMatch(new RegExp(`\\b${expected.ownTests} passed`));
     const protection = await pytest(repo.dir, python, 'tests/test_hardening.py', '-rf');
-    expect(Number(/(\d+) passed/.exec(protection.stdout)?.[1]), protection.stdout).toBeGreaterThan(150);
-    // Only the known limit of a module-level app may fail (it is imported once, so the check
-    // cannot rebuild it without a key); the summary lists it for a human.
-    const failing = [...protection.stdout.matchAll(/^FAILED tests\/test_hardening\.py::(\w+)/gm)].map((m) => `tests.test_hardening::${m[1]}`);
+    // pytest's closing line (a failure's own output may hold "N passed" of `flask security check`).
+    expect(Number(/(\d+) passed[^\n]* in [\d.]+s/.exec(protection.stdout)?.[1]), protection.stdout).toBeGreaterThan(150);
+    // The lock the "dependencies locked" check wants, compiled with hashes by the retrofit.
+    expect(created).toContain('requirements.lock');
+    expect(readFileSync(join(repo.dir, 'requirements.lock'), 'utf8')).toMatch(/^flask==\S+ \\\n\s+--hash=sha256:/m);
+    const failing = [...protection.stdout.matchAll(/^FAILED tests\/test_hardening\.py::(\w+(?:\[[^\]]*\])?)/gm)].map((m) => `tests.test_hardening::${m[1]}`);
     expect(failing, protection.stdout).toEqual(expected.failingTogether);
     expect(summary.tests!.failingAdded).toEqual(expected.failingTogether);
 
