@@ -193,7 +193,10 @@ async function main() {
     if (results.served) {
       await mustRun(join(python.bin, 'python'), [join(BENCH, 'py', 'chart.py'), resultsFile, join(outDir, 'served-stack.png')]);
     }
-    writeFileSync(join(outDir, 'RESULTS.md'), renderResults(results));
+    // The mutation section is written by bench/mutation/run.mjs (npm run bench:mutation): kept as it is.
+    const previous = existsSync(join(outDir, 'RESULTS.md')) ? readFileSync(join(outDir, 'RESULTS.md'), 'utf8') : '';
+    const mutation = /<!-- mutation:start -->[\s\S]*<!-- mutation:end -->\n/.exec(previous)?.[0] ?? '';
+    writeFileSync(join(outDir, 'RESULTS.md'), renderResults(results) + (mutation ? `\n${mutation}` : ''));
     log(`wrote ${join(outDir, 'RESULTS.md')} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -47,9 +47,10 @@ const MUTATIONS: Mutation[] = [
     names: /^✗ debug off in deploy files: deploy\/systemd\/mutant\.service:\d+: FLASK_DEBUG=1/m,
   },
   {
-    name: 'FLASK_DEBUG=1 in .flaskenv (read by `flask` in production too)',
-    apply: (dir) => append(dir, '.flaskenv', 'FLASK_DEBUG=1\n'),
-    names: /^✗ debug off in deploy files: \.flaskenv:\d+: FLASK_DEBUG=1/m,
+    // gunicorn serves wsgi:app as it is: a debugger wrapped around it answers every visitor.
+    name: 'wsgi.py serves the app through Werkzeug\'s DebuggedApplication',
+    apply: (dir) => append(dir, 'wsgi.py', '\nfrom werkzeug.debug import DebuggedApplication  # noqa: E402\n\napp.wsgi_app = DebuggedApplication(app.wsgi_app, evalex=True)\n'),
+    names: /^✗ debug off in deploy files: wsgi\.py:\d+: DebuggedApplication/m,
   },
   {
     name: 'reload = True in gunicorn.conf.py',
@@ -96,9 +97,11 @@ const MUTATIONS: Mutation[] = [
     names: /^✗ templates autoescaped \(Markup in code\): Markup\(\) on a value that is not a literal in views\.py:\d+/m,
   },
   {
-    name: 'a literal SECRET_KEY in config',
-    apply: (dir) => edit(dir, pkg('config.py'), 'class ProductionConfig(Config):\n', `class ProductionConfig(Config):\n    SECRET_KEY = "${A_REAL_LOOKING_KEY}"\n`),
-    names: /^✗ secret key not in code: a literal SECRET_KEY in config\.py:\d+/m,
+    // In create_app itself, where it is the key production signs with (a literal in
+    // ProductionConfig would be overwritten by the credential: a leak, not a protection off).
+    name: 'create_app signs with a literal SECRET_KEY instead of the credential',
+    apply: (dir) => edit(dir, pkg('__init__.py'), 'SECRET_KEY=keys.current', `SECRET_KEY="${A_REAL_LOOKING_KEY}"`),
+    names: /^✗ secret key not in code: a literal SECRET_KEY in __init__\.py:\d+/m,
   },
   {
     name: '.env committed',

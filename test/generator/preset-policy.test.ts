@@ -64,7 +64,7 @@ describe('the example policy', () => {
   it.each([
     [
       'a protection below its required status',
-      (dir: string) => replaceIn(join(dir, 'src/orders/config.py'), 'WTF_CSRF_ENABLED = True', 'WTF_CSRF_ENABLED = False'),
+      (dir: string) => replaceIn(join(dir, 'src/orders/config.py'), 'class ProductionConfig(Config):\n', 'class ProductionConfig(Config):\n    WTF_CSRF_ENABLED = False\n'),
       'policy/require',
       /CSRF .* must be implemented, but is missing/,
       /^src\/orders\/config\.py:\d+$/,
@@ -74,7 +74,7 @@ describe('the example policy', () => {
       (dir: string) => replaceIn(join(dir, 'src/orders/hardening/security-headers.json'), `"style-src": "'self'"`, `"style-src": "'self' 'unsafe-inline'"`),
       'policy/csp-forbid',
       /allows 'unsafe-inline' in style-src/,
-      /^src\/orders\/security-headers\.json:\d+$/,
+      /^src\/orders\/hardening\/security-headers\.json:\d+$/,
     ],
     [
       'a wildcard CSP source sent by nginx',

@@ -1,5 +1,5 @@
 export function mainNginxConf(
   prefix: string,
   siteFile: string,
-  options?: { workers?: number | 'auto'; connections?: number },
+  options?: { workers?: number | 'auto'; connections?: number; errorLogLevel?: string },
 ): string;

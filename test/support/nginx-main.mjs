@@ -5,14 +5,15 @@
 /**
  * @param {string} prefix folder holding logs/, tmp/ and the pid file
  * @param {string} siteFile the generated site, as it would sit in sites-enabled/
- * @param {{ workers?: number | 'auto', connections?: number }} [options] bench runs want more
+ * @param {{ workers?: number | 'auto', connections?: number, errorLogLevel?: string }} [options] bench runs want
+ *   more workers; the e2e stack logs at info, where nginx says why it closed a connection itself
  */
-export function mainNginxConf(prefix, siteFile, { workers = 1, connections = 512 } = {}) {
+export function mainNginxConf(prefix, siteFile, { workers = 1, connections = 512, errorLogLevel = 'warn' } = {}) {
   const asRoot = process.getuid?.() === 0;
   return `# Harness main config, modelled on Debian's /etc/nginx/nginx.conf.
 ${asRoot ? '# Workers run as the harness user so they can read the temporary folders.\nuser root;\n' : ''}worker_processes ${workers};
 pid ${prefix}/nginx.pid;
-error_log ${prefix}/logs/error.log warn;
+error_log ${prefix}/logs/error.log ${errorLogLevel};
 
 events {
     worker_connections ${connections};

@@ -137,6 +137,12 @@ function track(child: ChildProcess, stopSignal: NodeJS.Signals = 'SIGTERM'): Run
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
+/** A log nginx must have written: absent, it is an error, never an empty log. */
+function readLog(file: string): string {
+  if (!existsSync(file)) throw new Error(`nginx wrote no ${file}: the config names another log`);
+  return readFileSync(file, 'utf8');
+}
+
 // ---------------------------------------------------------------------------------------------
 // The systemd unit, as a launch recipe
 
@@ -322,7 +328,8 @@ export function prepareNginx(projectDir: string, names: SiteNames, layout: Nginx
   writeFileSync(siteFile, siteText);
   writeFileSync(join(prefix, 'conf', 'snippets', snippetName), snippetText);
   const mainConf = join(prefix, 'conf', 'nginx.conf');
-  writeFileSync(mainConf, mainNginxConf(prefix, siteFile));
+  // info: the main log then records why nginx closed a connection on its own (e.g. a header timeout).
+  writeFileSync(mainConf, mainNginxConf(prefix, siteFile, { errorLogLevel: 'info' }));
   writeFileSync(join(prefix, 'tls', 'fullchain.pem'), readFileSync(tls.fullchainPath));
   writeFileSync(join(prefix, 'tls', 'privkey.pem'), readFileSync(tls.privkeyPath), { mode: 0o600 });
   return { prefix, mainConf, siteFile, siteText, snippetText };
@@ -393,8 +400,10 @@ export interface Stack {
   https: (path: string, options?: HttpOptions) => Promise<HttpResponse>;
   /** A plain-HTTP request to nginx's port-80 listener with Host set to the domain. */
   http: (path: string, options?: HttpOptions) => Promise<HttpResponse>;
-  /** The site's own error log (the one the generated config names). */
+  /** The site's own error log (the one the generated config names); throws when nginx wrote none. */
   siteErrorLog: () => string;
+  /** nginx's main error log (info level), for connections no site has claimed yet; throws when absent. */
+  mainErrorLog: () => string;
   /** `systemctl restart` with new credential files; resolves once the app answers again. */
   restartGunicorn: (credentials: Record<string, string>) => Promise<void>;
   stop: () => Promise<void>;
@@ -462,10 +471,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     https: (path, opts = {}) =>
       request(`https://127.0.0.1:${httpsPort}${path}`, { ...base, ...opts, headers: { Host: names.domain, ...opts.headers } }),
     http: (path, opts = {}) => request(`http://127.0.0.1:${httpPort}${path}`, { ...opts, headers: { Host: names.domain, ...opts.headers } }),
-    siteErrorLog: () => {
-      const file = join(prefix, 'logs', `${names.serviceName}.error.log`);
-      return existsSync(file) ? readFileSync(file, 'utf8') : '';
-    },
+    // nginx opens every log it is told to at start: a missing file means the config names
+    // another one, and a check that read '' would pass on nothing.
+    siteErrorLog: () => readLog(join(prefix, 'logs', `${names.serviceName}.error.log`)),
+    mainErrorLog: () => readLog(join(prefix, 'logs', 'error.log')),
     restartGunicorn: async (given) => {
       await stack.gunicorn.stop();
       stack.gunicorn = startGunicornAsUnit(gunicornOptions(given)).running;

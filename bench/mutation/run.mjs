@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+// Mutation testing of the guards: mutmut switches the project's own protection machinery off
+// one small edit at a time (a comparison flipped, a branch dropped, a constant changed) and
+// runs the generated project's own pytest against each mutant. A mutant the tests let through
+// is a guard that could break silently.
+//
+//   npm run build && node bench/mutation/run.mjs [--max-children 2] [--minutes 60]
+//   (npm run bench:mutation)
+//
+// Generates a project with the built CLI into .cache/mutation/guards (a fixed path, so the
+// cached venv's editable install stays valid), installs it with mutmut (MUTMUT_VERSION) into
+// .cache/mutation/venv, and mutates only the guard modules (GUARDS: the checks, the secret
+// rules, the scans and the template audit; under hardening/ once the package has moved there).
+// Writes bench/mutation-results.json, bench/mutation-results.md and its section of bench/RESULTS.md
+// (between <!-- mutation --> markers, which `npm run bench` keeps); the survivors' reasons
+// come from bench/mutation/survivors.json (written by hand after reading each survivor).
+// Not a test: nothing here gates `npm test`. The machine is shared: --max-children defaults
+// to 2 and the run is capped (--minutes), after which the figures cover what finished.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const MUTMUT_VERSION = '3.8.1'; // works on Python 3.11; pinned so scores compare across runs
+const GUARDS = ['checks.py', 'secrets.py', 'secret_scan.py', 'deploy_scan.py', 'template_audit.py'];
+const PACKAGE = 'guards';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, '..', '..');
+const cli = join(repo, 'dist', 'generators', 'cli.js');
+const cache = join(repo, '.cache', 'mutation');
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const maxChildren = arg('--max-children', 2);
+const minutes = arg('--minutes', 60);
+// --report-only: read the results of the last run in .cache/mutation/guards, without running.
+const reportOnly = process.argv.includes('--report-only');
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...options });
+  if (options.check !== false && result.status !== 0) {
+    console.error(`bench: ${command} ${args.join(' ')} failed (${result.status ?? result.signal}):\n${(result.stdout ?? '') + (result.stderr ?? '')}`.slice(-4000));
+    process.exit(1);
+  }
+  return result;
+}
+
+if (!existsSync(cli)) {
+  console.error('bench: dist/generators/cli.js is missing; run `npm run build` first');
+  process.exit(2);
+}
+
+// A fresh project at a fixed path, committed: the secret scan and its tests read what git tracks.
+mkdirSync(cache, { recursive: true });
+const project = join(cache, PACKAGE);
+const venv = join(cache, 'venv');
+const mutmut = join(venv, 'bin', 'mutmut');
+const env = { ...process.env, SECRET_KEY: '', SECRET_KEY_FILE: '', APP_ENV: '', FLASK_DEBUG: '' };
+// After a run stopped from outside: --report-only --seconds N [--capped] records what it ran for.
+let seconds = arg('--seconds', 0);
+let capped = process.argv.includes('--capped');
+if (!reportOnly) {
+rmSync(project, { recursive: true, force: true });
+run('node', [cli, 'new', PACKAGE, '--yes', '--skip-install'], { cwd: cache });
+}
+const pkgDir = existsSync(join(project, 'src', PACKAGE, 'hardening')) ? `src/${PACKAGE}/hardening` : `src/${PACKAGE}`;
+const guards = GUARDS.map((name) => `${pkgDir}/${name}`).filter((path) => existsSync(join(project, path)));
+if (!reportOnly) {
+// Everything the tests read besides src/ and tests/ (mutmut copies those two itself): the
+// tests look at the project's own files (.dockerignore, deploy/, workflows...) beside them.
+const alsoCopy = readdirSync(project).filter((name) => !['src', 'tests', 'mutants', '.git', '.venv', '.ruff_cache'].includes(name));
+writeFileSync(
+  join(project, 'setup.cfg'),
+  ['[mutmut]', 'source_paths=src', `only_mutate=${guards.join('\n    ')}`, `also_copy=${alsoCopy.join('\n    ')}`, ''].join('\n'),
+);
+const git = ['-c', 'user.name=bench', '-c', 'user.email=bench@example.invalid', '-c', 'commit.gpgsign=false'];
+run('git', ['init', '--quiet'], { cwd: project });
+run('git', ['add', '--all'], { cwd: project });
+run('git', [...git, 'commit', '--quiet', '--no-verify', '-m', 'generated'], { cwd: project });
+
+// The venv: the project's dev dependencies and mutmut, reused while both stay the same.
+const stamp = `${MUTMUT_VERSION}\n${readFileSync(join(project, 'pyproject.toml'), 'utf8')}`;
+if (!existsSync(join(venv, '.stamp')) || readFileSync(join(venv, '.stamp'), 'utf8') !== stamp) {
+  rmSync(venv, { recursive: true, force: true });
+  run('python3', ['-m', 'venv', venv]);
+  writeFileSync(join(venv, '.stamp'), '');
+}
+run(join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', '-e', `${project}[dev]`, `mutmut==${MUTMUT_VERSION}`]);
+writeFileSync(join(venv, '.stamp'), stamp);
+
+// The run itself, capped; mutmut keeps what finished in mutants/ and reports it below.
+const started = Date.now();
+const runResult = run('timeout', ['--signal=INT', `${minutes}m`, mutmut, 'run', '--max-children', String(maxChildren)], { cwd: project, env, check: false });
+seconds = (Date.now() - started) / 1000;
+capped = runResult.status === 124 || runResult.status === 130;
+writeFileSync(join(cache, 'mutmut.log'), `${runResult.stdout}${runResult.stderr}`); // why a run checked nothing
+}
+const listing = run(mutmut, ['results', '--all', 'true'], { cwd: project, env, check: false }).stdout;
+
+// `mutmut results --all true` prints "    <module>.<function>__mutmut_<n>: <status>".
+const mutants = [...listing.matchAll(/^\s*(\S+__mutmut_\d+): (.+)$/gm)].map((match) => ({ name: match[1], status: match[2].trim() }));
+const reasons = existsSync(join(here, 'survivors.json')) ? JSON.parse(readFileSync(join(here, 'survivors.json'), 'utf8')) : {};
+const count = (status) => mutants.filter((mutant) => mutant.status === status).length;
+// A mutant no test runs ('no tests') got through as surely as one the tests ran and missed;
+// a timeout is a kill (the mutant hung the tests), as mutmut counts it.
+const survivors = mutants.filter((mutant) => mutant.status === 'survived' || mutant.status === 'no tests');
+const equivalent = survivors.filter((mutant) => reasons[mutant.name]?.equivalent);
+const killed = count('killed') + count('timeout');
+const judged = killed + survivors.length - equivalent.length;
+const score = judged > 0 ? (100 * killed) / judged : 0;
+// `mutmut show` loads mutmut once per mutant: the diffs of the first SHOWN survivors only.
+const SHOWN = 40;
+const diff = (name, index) => (index < SHOWN ? run(mutmut, ['show', name], { cwd: project, env, check: false }).stdout.trim() : '');
+
+const result = {
+  date: new Date().toISOString(),
+  command: `node bench/mutation/run.mjs --max-children ${maxChildren} --minutes ${minutes}`,
+  mutmut: MUTMUT_VERSION,
+  guards,
+  seconds: Math.round(seconds),
+  capped,
+  total: mutants.length,
+  byStatus: Object.fromEntries([...new Set(mutants.map((mutant) => mutant.status))].map((status) => [status, count(status)])),
+  killed,
+  survived: survivors.length,
+  equivalent: equivalent.length,
+  score: Math.round(score * 10) / 10,
+  survivors: survivors.map((mutant, index) => ({ ...mutant, reason: reasons[mutant.name]?.reason ?? 'not yet read', diff: diff(mutant.name, index) })),
+};
+writeFileSync(join(repo, 'bench', 'mutation-results.json'), `${JSON.stringify(result, null, 2)}\n`);
+const md = [
+  '# Mutation testing of the guards',
+  '',
+  `Written by \`npm run bench:mutation\` (\`${result.command}\`) on ${result.date}; do not edit by hand`,
+  '(survivors\' reasons: `bench/mutation/survivors.json`).',
+  '',
+  `mutmut ${MUTMUT_VERSION} over ${guards.map((path) => `\`${path}\``).join(', ')}, against the generated project's own pytest.`,
+  `${result.total} mutants in ${result.seconds} s${result.capped ? ` (capped at ${minutes} min: the rest did not run)` : ''}: ` +
+    Object.entries(result.byStatus).map(([status, n]) => `${n} ${status}`).join(', ') + '.',
+  '',
+  `**Score: ${result.score} %** of non-equivalent mutants killed (${killed} of ${judged}; ${equivalent.length} survivors judged equivalent).`,
+  '',
+  '## Survivors',
+  '',
+  ...(survivors.length === 0 ? ['None.'] : result.survivors.map((mutant) => `- \`${mutant.name}\`${reasons[mutant.name]?.equivalent ? ' (equivalent)' : ''}: ${mutant.reason}`)),
+  '',
+].join('\n');
+writeFileSync(join(repo, 'bench', 'mutation-results.md'), md);
+// The same section in bench/RESULTS.md, between markers that `npm run bench` keeps.
+const resultsFile = join(repo, 'bench', 'RESULTS.md');
+const section = `<!-- mutation:start -->\n${md.replace(/^# /, '## ')}<!-- mutation:end -->\n`;
+const current = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '';
+const marked = /<!-- mutation:start -->[\s\S]*<!-- mutation:end -->\n/;
+writeFileSync(resultsFile, marked.test(current) ? current.replace(marked, () => section) : `${current.trimEnd()}\n\n${section}`);
+console.log(md);
