@@ -17,6 +17,7 @@ const USAGE = `Usage: hardened-flask <command> [options]
 Commands:
   new <dir>      scaffold a hardened Flask service into <dir>
   audit [dir]    report which of the six protections an existing Flask project has
+  retrofit [dir] harden an existing Flask project in place, proved by its own tests
   update [dir]   bring a project to the newest template, keeping every edit of yours
   check-update [dir]  exit 1 when a newer template version exists (--json for bots)
 
@@ -129,6 +130,11 @@ async function runNew(args: string[]): Promise<number> {
   return 0;
 }
 
+async function runRetrofit(args: string[]): Promise<number> {
+  const { retrofitCommand } = await import('./retrofit/command.js');
+  return retrofitCommand(args);
+}
+
 async function runAudit(args: string[]): Promise<number> {
   const { auditCommand } = await import('./audit/command.js');
   return auditCommand(args);
@@ -151,12 +157,14 @@ export async function main(argv: string[]): Promise<number> {
       return runNew(rest);
     case 'audit':
       return runAudit(rest);
+    case 'retrofit':
+      return runRetrofit(rest);
     case 'update':
       return (await import('./update/command.js')).updateCommand(rest, io.out);
     case 'check-update':
       return (await import('./update/command.js')).checkUpdateCommand(rest, io.out);
     default:
-      throw new UsageError(`unknown command "${command}": use new, audit, update or check-update (see hardened-flask --help)`);
+      throw new UsageError(`unknown command "${command}": use new, audit, retrofit, update or check-update (see hardened-flask --help)`);
   }
 }
 

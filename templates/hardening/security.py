@@ -6,6 +6,7 @@ in deploy/nginx/ is rendered from the same file, and ``flask security check`` co
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,10 +34,18 @@ PERMISSIONS_POLICY: dict[str, str] = dict(_POLICY["permissions_policy"])
 # X-Content-Type-Options, X-Frame-Options, Referrer-Policy, COOP and CORP, sent as written.
 FIXED_HEADERS: dict[str, str] = dict(_POLICY["headers"])
 
+# (Not named CSP_*: the audit reads a CSP_* string constant as a policy.)
+REPORT_URI_PATH = "/csp-report"
+# Origins may be added per directive with app.config["CSP_EXTRA_SOURCES"] (e.g. a CDN the pages
+# load from: {"script-src": ["https://cdn.example.com"]}); keywords and wildcards are refused.
+_ORIGIN = re.compile(r"https://[a-z0-9.-]+(:\d+)?")
+
 
 def init_security(app: Flask) -> None:
     """Install every protection; call after all blueprints are registered."""
     # One nginx in front: trust exactly one hop of each header it sets, and nothing more.
+    if app.config.get("CSP_REPORT_ONLY"):
+        app.wsgi_app = CspReportSink(app.wsgi_app, app.logger)
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     csrf.init_app(app)
@@ -59,6 +68,12 @@ def init_security(app: Flask) -> None:
         strict_transport_security_include_subdomains=True,
         content_security_policy=_csp(app),
         content_security_policy_nonce_in=["script-src"],
+        # Report-only only while the page still has inline handlers or style attributes (the
+        # retrofit lists each); reports go to the log through CspReportSink below.
+        content_security_policy_report_only=bool(app.config.get("CSP_REPORT_ONLY")),
+        content_security_policy_report_uri=REPORT_URI_PATH
+        if app.config.get("CSP_REPORT_ONLY")
+        else None,
         frame_options=FIXED_HEADERS["X-Frame-Options"],
         referrer_policy=FIXED_HEADERS["Referrer-Policy"],
         permissions_policy=PERMISSIONS_POLICY,
@@ -98,8 +113,40 @@ def _unless_relaxed(app: Flask, hook: Callable[[], object]) -> Callable[[], obje
     return gated
 
 
+class CspReportSink:
+    """Logs the reports browsers post to REPORT_URI_PATH while the policy is report-only.
+
+    A WSGI layer in front of Flask, not a view: browsers send reports without the user's
+    CSRF token, and no endpoint has to be exempted for them.
+    """
+
+    def __init__(self, wsgi_app: Callable, logger) -> None:
+        self.wsgi_app = wsgi_app
+        self.logger = logger
+
+    def __call__(self, environ: dict, start_response: Callable):
+        if environ.get("PATH_INFO") != REPORT_URI_PATH or environ.get("REQUEST_METHOD") != "POST":
+            return self.wsgi_app(environ, start_response)
+        try:
+            size = min(int(environ.get("CONTENT_LENGTH") or 0), 4096)
+        except ValueError:
+            size = 0
+        body = environ["wsgi.input"].read(size).decode("utf-8", "replace") if size else ""
+        self.logger.warning("Content-Security-Policy report: %s", body)
+        start_response("204 No Content", [("Content-Length", "0")])
+        return [b""]
+
+
 def _csp(app: Flask) -> dict[str, str]:
     policy = dict(CSP_DIRECTIVES)
+    for directive, origins in (app.config.get("CSP_EXTRA_SOURCES") or {}).items():
+        bad = [o for o in origins if not _ORIGIN.fullmatch(o)]
+        if directive not in policy or bad:
+            message = (
+                f"CSP_EXTRA_SOURCES[{directive!r}] takes https:// origins of a known directive"
+            )
+            raise ValueError(message)
+        policy[directive] = " ".join([policy[directive], *origins])
     if app.config["FORCE_HTTPS"]:
         # Not over the plain-HTTP dev server, where it would break every same-origin asset.
         policy["upgrade-insecure-requests"] = ""
@@ -114,9 +161,10 @@ def _finish_headers(response: Response) -> Response:
         response.headers["Cache-Control"] = "no-store"
     if not getattr(response, _PREBUILT, False):
         # Talisman writes a value-less directive with a trailing space; send the header clean.
-        csp = response.headers.get("Content-Security-Policy")
-        if csp is not None:
-            response.headers["Content-Security-Policy"] = csp.rstrip()
+        for name in ("Content-Security-Policy", "Content-Security-Policy-Report-Only"):
+            csp = response.headers.get(name)
+            if csp is not None:
+                response.headers[name] = csp.rstrip()
     return response
 
 

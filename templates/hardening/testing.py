@@ -24,6 +24,7 @@ Optional fixtures a project may override: ``hardening_wsgi`` (the file gunicorn 
 
 import importlib
 import inspect
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -79,7 +80,11 @@ def base_url(app: Flask) -> str:
 def clean_environment(monkeypatch):
     """No test sees the developer's shell (or a .env the flask command loaded)."""
     for name in APP_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
+        # Set, then delete: monkeypatch then restores the original even when code under test
+        # writes os.environ itself (flask's --debug sets FLASK_DEBUG=1), so no value leaks into
+        # the project's own tests that run after these.
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture
@@ -146,6 +151,27 @@ def project_root(request) -> Path:
 @pytest.fixture
 def hardening_wsgi() -> str:
     return "wsgi.py"
+
+
+@pytest.fixture
+def fresh_project_modules(project_root, monkeypatch) -> None:
+    """Lets ``wsgi.py`` build the app anew, as a fresh gunicorn or ``flask`` process would.
+
+    A module-level app (``app = Flask(...)`` in ``app.py``) is built once, when the tests first
+    import it; without this, a test that loads ``wsgi.py`` gets that same app back and never sees
+    what a new build does. The project's own modules leave ``sys.modules`` for the test and are
+    put back afterwards; this package and installed packages stay.
+    """
+    root = Path(project_root).resolve()
+    package = Path(__file__).resolve().parent
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if not file:
+            continue
+        path = Path(file).resolve()
+        own = path.is_relative_to(root) and "site-packages" not in path.parts
+        if own and not path.is_relative_to(package):
+            monkeypatch.delitem(sys.modules, name)
 
 
 def _gather() -> dict[str, object]:

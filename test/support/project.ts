@@ -87,7 +87,7 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** Serialises venv creation across test processes with an atomic mkdir lock. */
-async function withLock<T>(lock: string, work: () => Promise<T>): Promise<T> {
+export async function withLock<T>(lock: string, work: () => Promise<T>): Promise<T> {
   mkdirSync(dirname(lock), { recursive: true });
   for (let waited = 0; ; waited += 500) {
     try {

@@ -78,6 +78,7 @@ def test_the_project_passes_every_check(project_root, hardening_wsgi):
     } <= {result.name for result in results}
 
 
+@pytest.mark.usefixtures("fresh_project_modules")
 def test_a_build_that_fails_is_reported_with_its_reason(project_root, hardening_wsgi, monkeypatch):
     monkeypatch.setenv("APP_ENV", "production")
     results = check_project(project_root, hardening_wsgi)  # no SECRET_KEY: production refuses

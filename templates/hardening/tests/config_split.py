@@ -5,7 +5,6 @@ settings it hardens, and the protections it relaxes for the project's own tests 
 """
 
 import secrets
-import sys
 
 import flask.cli
 import pytest
@@ -33,6 +32,8 @@ def test_flask_debug_is_refused_outside_development(build, monkeypatch, name):
 
 
 @pytest.mark.parametrize("flag", ["--debugger", "--debug"])
+# A module-level app was imported (and built) by the tests already: `flask` builds it anew.
+@pytest.mark.usefixtures("fresh_project_modules")
 def test_flask_run_with_the_debugger_is_refused_in_production(
     monkeypatch, project_root, hardening_wsgi, flag
 ):
@@ -49,8 +50,6 @@ def test_flask_run_with_the_debugger_is_refused_in_production(
     monkeypatch.setenv("FLASK_DEBUG", "")
     monkeypatch.chdir(project_root)
     module = hardening_wsgi.removesuffix(".py").replace("/", ".")
-    # A module-level app was imported (and built) by the tests already: let `flask` build it anew.
-    monkeypatch.delitem(sys.modules, module, raising=False)
     args = ["--app", module, *([flag] if flag == "--debug" else []), "run"]
     args += [flag] if flag == "--debugger" else []
     result = CliRunner().invoke(flask.cli.cli, args)

@@ -63,14 +63,18 @@ def test_every_unsafe_route_refuses_a_request_without_token(production_client, c
 
 
 def test_every_unsafe_route_accepts_a_request_with_token(production_client, csrf_headers):
-    headers = csrf_headers(production_client)
+    # A fresh token per route: a route like /logout clears the session that holds it.
     answers = {
-        (method, url): answer(production_client, method, url, headers=headers)
+        (method, url): answer(
+            production_client, method, url, headers=csrf_headers(production_client)
+        )
         for method, url, _ in unsafe_routes(production_client.application)
     }
     if not answers:
         pytest.skip("the app has no state-changing route")
-    assert {route: a for route, a in answers.items() if not a[1] or a[0] == 400} == {}
+    # csrf_valid says Flask-WTF accepted the token; a 400 the view gives for bad input (no
+    # form data is sent) is the app's own answer, not a CSRF refusal.
+    assert {route: a for route, a in answers.items() if not a[1]} == {}
 
 
 def test_token_can_come_from_the_form_field(production_client, csrf_headers):

@@ -1,0 +1,129 @@
+// A retrofitted project served for real: the factory fixture after `retrofit --yes`, gunicorn
+// started as the added systemd unit says, behind the added nginx site with a throwaway CA. The
+// headers arrive, a POST without a token is refused, and the app's own form (with the token the
+// retrofit added) and its fetch() call (through the added shim) work in headless Chromium with no
+// CSP violation.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CSP_PAGE, FIXED_HEADERS } from '../support/headers.js';
+import { fixturePython, fixtureRepo, retrofitJson } from '../support/retrofit.js';
+import { connectProxy, type Stack, startStack } from '../support/stack.js';
+import { missingTools } from '../support/tools.js';
+
+const DOMAIN = 'localhost'; // the retrofit's default TRUSTED_HOSTS and nginx server_name
+const ORIGIN = `https://${DOMAIN}`;
+const missing = missingTools('retrofit stack e2e', ['nginx', 'openssl']);
+
+describe.skipIf(missing.length > 0)('a retrofitted project behind the generated nginx and gunicorn', () => {
+  let repo: ReturnType<typeof fixtureRepo>;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    const python = await fixturePython();
+    repo = fixtureRepo('factory-blueprints');
+    const { result } = await retrofitJson(repo.dir, python, '--yes', '--skip-install', '--no-tests');
+    expect(result.exitCode, result.stderr).toBe(0);
+    const name = basename(repo.dir);
+    stack = await startStack({
+      projectDir: repo.dir,
+      names: { serviceName: name, domain: DOMAIN, installDir: `/srv/${name}` },
+      gunicornBind: 'unix',
+      prefix: join(repo.dir, '..', 'stack'),
+      venvDir: join(python, '..', '..'),
+      pythonPath: repo.dir,
+      // The fixture keeps its notes in memory: one worker, so every request sees them.
+      extraEnv: { WEB_CONCURRENCY: '1' },
+    });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    repo?.cleanup();
+  });
+
+  it('serves the app over HTTPS with every security header', async () => {
+    const page = await stack.https('/');
+    expect(page.status, stack.gunicorn.output()).toBe(200);
+    for (const [header, value] of Object.entries(FIXED_HEADERS)) expect(page.headers[header], header).toBe(value);
+    expect(page.headers['content-security-policy']).toMatch(CSP_PAGE);
+    expect(page.body).toContain('<meta name="csrf-token" content="');
+  });
+
+  it('refuses a POST without a CSRF token with 400', async () => {
+    const response = await stack.https('/notes', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Referer: `${ORIGIN}/` },
+      body: 'text=forged',
+    });
+    expect(response.status).toBe(400);
+    const page = await stack.https('/');
+    expect(page.body).not.toContain('forged');
+  });
+
+  const noBrowser = missingTools('retrofit browser e2e', ['chromium']);
+
+  describe.skipIf(noBrowser.length > 0)('in headless Chromium', () => {
+    it('submits the form with the added token and deletes through fetch() with the shim, no CSP violation', async () => {
+      const { chromium } = await import('playwright-core');
+      const proxy = await connectProxy(DOMAIN, stack.httpsPort);
+      const userDataDir = mkdtempSync(join(tmpdir(), 'hf-chromium-'));
+      const context = await chromium.launchPersistentContext(userDataDir, {
+        executablePath: '/usr/bin/chromium',
+        headless: true,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          `--proxy-server=http://127.0.0.1:${proxy.port}`,
+          // Chromium sends localhost past any proxy unless told otherwise.
+          '--proxy-bypass-list=<-loopback>',
+          `--ignore-certificate-errors-spki-list=${stack.tls.leafSpkiSha256}`,
+        ],
+      });
+      try {
+        const page = context.pages()[0] ?? (await context.newPage());
+        const problems: string[] = [];
+        page.on('console', (message) => {
+          // The fixture has no favicon (the browser asks anyway): that 404 is the project's, not ours.
+          if (message.location().url.endsWith('/favicon.ico')) return;
+          if (message.type() === 'error' || message.type() === 'warning') {
+            problems.push(`console ${message.type()}: ${message.text()} (${message.location().url})`);
+          }
+        });
+        page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+        await page.addInitScript(() => {
+          document.addEventListener('securitypolicyviolation', (event) => {
+            console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI}`);
+          });
+        });
+
+        const response = await page.goto(`${ORIGIN}/`, { waitUntil: 'load' });
+        expect(response?.status()).toBe(200);
+        // The inline script the retrofit gave a nonce ran.
+        expect(await page.evaluate(() => (window as unknown as { NOTES_COUNT?: number }).NOTES_COUNT)).toBe(0);
+
+        await page.fill('input[name="text"]', 'from the browser');
+        await Promise.all([page.waitForURL(`${ORIGIN}/`, { waitUntil: 'load' }), page.click('form[action="/notes"] button[type="submit"]')]);
+        expect(await page.locator('li').first().textContent()).toContain('from the browser');
+
+        // The app's own fetch(DELETE) in static/notes.js sends no token: the shim adds it.
+        const [deleted] = await Promise.all([page.waitForResponse((r) => r.url() === `${ORIGIN}/api/notes/0`), page.click('button.delete')]);
+        expect(deleted.status()).toBe(200);
+        expect(deleted.request().headers()['x-csrftoken']).toBeTruthy();
+        await page.locator('li').waitFor({ state: 'detached', timeout: 10_000 });
+        expect(problems).toEqual([]);
+      } finally {
+        await context.close();
+        await proxy.close();
+        rmSync(userDataDir, { recursive: true, force: true });
+      }
+    });
+  });
+});
