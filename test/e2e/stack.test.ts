@@ -267,7 +267,11 @@ describe.skipIf(missing.length > 0)('the generated production stack (nginx + gun
     // The session of a first connection (a TLS 1.3 ticket arrives after the handshake), then a
     // second connection that offers it.
     const session = join(stack.prefix, `session${version}.pem`);
-    const first = await sClient([version, '-sess_out', session]);
+    // A whole request, read to the server's close (-ign_eof): s_client stays until the ticket has
+    // arrived, instead of racing it out on the first EOF of its input.
+    const request = `GET / HTTP/1.1\r\nHost: ${DOMAIN}\r\nConnection: close\r\n\r\n`;
+    const first = await runCommand('sh', ['-c', 'printf "$0" | openssl s_client "$@" 2>&1', request, '-ign_eof', '-connect', `127.0.0.1:${stack.httpsPort}`,
+      '-servername', DOMAIN, '-CAfile', stack.tls.caCertPath, version, '-sess_out', session], { timeout: 60_000 });
     expect(first.stdout).toMatch(/^New, /m);
     const second = await sClient([version, '-sess_in', session]);
     expect(second.stdout, second.stdout.slice(-3000)).toMatch(/^Reused, /m);
