@@ -72,10 +72,9 @@ const MUTATIONS: Mutation[] = [
   },
   {
     name: 'Talisman removed',
-    apply: (dir) => {
-      edit(dir, pkg('hardening/security.py'), /\n {4}talisman = Talisman\([\s\S]*?\n {4}\)\n {4}app\.extensions\["talisman"\] = talisman\n/, '\n');
-      edit(dir, pkg('hardening/security.py'), 'from flask_talisman import Talisman\n', '');
-    },
+    // From the Talisman(...) call to the hook it installs: nothing of Talisman is left running.
+    apply: (dir) =>
+      edit(dir, pkg('hardening/security.py'), /\n {4}talisman = Talisman\([\s\S]*?\n {4}_relax_in_tests\(app, type\(talisman\)[^\n]*\n/, '\n'),
     names: /^✗ security headers \(Talisman\): Flask-Talisman is not active/m,
   },
   {
@@ -100,7 +99,8 @@ const MUTATIONS: Mutation[] = [
     // In create_app itself, where it is the key production signs with (a literal in
     // ProductionConfig would be overwritten by the credential: a leak, not a protection off).
     name: 'create_app signs with a literal SECRET_KEY instead of the credential',
-    apply: (dir) => edit(dir, pkg('__init__.py'), 'SECRET_KEY=keys.current', `SECRET_KEY="${A_REAL_LOOKING_KEY}"`),
+    // init_app keeps a key the app configured: a literal one in the factory really signs sessions.
+    apply: (dir) => edit(dir, pkg('__init__.py'), '    hardening.init_app(app)\n', `    app.config.update(SECRET_KEY="${A_REAL_LOOKING_KEY}")\n    hardening.init_app(app)\n`),
     names: /^✗ secret key not in code: a literal SECRET_KEY in __init__\.py:\d+/m,
   },
   {
