@@ -3,13 +3,12 @@
 // headers arrive, a POST without a token is refused, and the app's own form (with the token the
 // retrofit added) and its fetch() call (through the added shim) work in headless Chromium with no
 // CSP violation.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSP_PAGE, FIXED_HEADERS } from '../support/headers.js';
 import { fixturePython, fixtureRepo, retrofitJson } from '../support/retrofit.js';
-import { connectProxy, type Stack, startStack } from '../support/stack.js';
+import { type Stack, startStack } from '../support/stack.js';
+import { openStackBrowser } from '../support/browser.js';
 import { missingTools } from '../support/tools.js';
 
 const DOMAIN = 'localhost'; // the retrofit's default TRUSTED_HOSTS and nginx server_name
@@ -66,27 +65,8 @@ describe.skipIf(missing.length > 0)('a retrofitted project behind the generated 
 
   describe.skipIf(noBrowser.length > 0)('in headless Chromium', () => {
     it('submits the form with the added token and deletes through fetch() with the shim, no CSP violation', async () => {
-      const { chromium } = await import('playwright-core');
-      const proxy = await connectProxy(DOMAIN, stack.httpsPort);
-      const userDataDir = mkdtempSync(join(tmpdir(), 'hf-chromium-'));
-      const context = await chromium.launchPersistentContext(userDataDir, {
-        executablePath: '/usr/bin/chromium',
-        headless: true,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          `--proxy-server=http://127.0.0.1:${proxy.port}`,
-          // Chromium sends localhost past any proxy unless told otherwise.
-          '--proxy-bypass-list=<-loopback>',
-          `--ignore-certificate-errors-spki-list=${stack.tls.leafSpkiSha256}`,
-        ],
-      });
+      const browser = await openStackBrowser(DOMAIN, stack);
+      const context = browser.context;
       try {
         const page = context.pages()[0] ?? (await context.newPage());
         const problems: string[] = [];
@@ -120,9 +100,7 @@ describe.skipIf(missing.length > 0)('a retrofitted project behind the generated 
         await page.locator('li').waitFor({ state: 'detached', timeout: 10_000 });
         expect(problems).toEqual([]);
       } finally {
-        await context.close();
-        await proxy.close();
-        rmSync(userDataDir, { recursive: true, force: true });
+        await browser.close();
       }
     });
   });

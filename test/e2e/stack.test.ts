@@ -5,14 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSP_PAGE, FIXED_HEADERS } from '../support/headers.js';
 import { cookieHeader, csrfTokenFrom, type HttpResponse } from '../support/http.js';
 import { type PythonEnv, runCommand, tempDir } from '../support/project.js';
-import { connectProxy, type Stack, startGeneratedStack } from '../support/stack.js';
+import { type Stack, startGeneratedStack } from '../support/stack.js';
+import { openStackBrowser } from '../support/browser.js';
 import { missingTools } from '../support/tools.js';
 
 const NAME = 'shop-api';
@@ -366,27 +366,8 @@ describe.skipIf(missing.length > 0)('the generated production stack (nginx + gun
 
   describe.skipIf(noBrowser.length > 0)('in headless Chromium', () => {
     it('loads the page with no CSP violation or console error, submits the form and calls the API', async () => {
-      const { chromium } = await import('playwright-core');
-      const proxy = await connectProxy(DOMAIN, stack.httpsPort);
-      const userDataDir = mkdtempSync(join(tmpdir(), 'hf-chromium-'));
-      const context = await chromium.launchPersistentContext(userDataDir, {
-        executablePath: '/usr/bin/chromium',
-        headless: true,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          // https://shop.example.test/ on port 443, tunnelled to nginx's test port.
-          `--proxy-server=http://127.0.0.1:${proxy.port}`,
-          // Trust the throwaway certificate (by its key) and nothing else that is untrusted.
-          `--ignore-certificate-errors-spki-list=${stack.tls.leafSpkiSha256}`,
-        ],
-      });
+      const browser = await openStackBrowser(DOMAIN, stack);
+      const context = browser.context;
       try {
         const page = context.pages()[0] ?? (await context.newPage());
         const problems: string[] = [];
@@ -434,9 +415,7 @@ describe.skipIf(missing.length > 0)('the generated production stack (nginx + gun
         expect(refused.status).toBe(400);
         expect(refused.body, 'a 400 for another reason than CSRF').toContain(CSRF_REFUSAL);
       } finally {
-        await context.close();
-        await proxy.close();
-        rmSync(userDataDir, { recursive: true, force: true });
+        await browser.close();
       }
     });
   });
