@@ -61,6 +61,30 @@ export interface TemplateContext extends Answers {
   nginxHeaders: [string, string][];
   /** The Content-Security-Policy nginx sends on responses it makes itself. */
   staticCsp: string;
+  /**
+   * The CSP header nginx sends and passes on: Content-Security-Policy, or
+   * Content-Security-Policy-Report-Only for a retrofitted app that still reports only.
+   */
+  cspHeader: string;
+  /** The nginx variable holding the application's copy of that header. */
+  cspUpstream: string;
+  /** A retrofitted project (SECURITY.md leaves out what only new projects have). */
+  retrofitted: boolean;
+  /** The hardening package's folder in the project. */
+  hardeningDir: string;
+}
+
+/** Where the hardening package receives browsers' reports (security.py's REPORT_URI_PATH). */
+export const CSP_REPORT_PATH = '/csp-report';
+
+/**
+ * The context for an app whose CSP is still report-only (CSP_REPORT_ONLY, retrofit): nginx sends
+ * Content-Security-Policy-Report-Only with the same policy, reporting where the app does, so
+ * `flask security check` compares it with the app's report-only header.
+ */
+export function reportOnlyCsp<T extends TemplateContext>(context: T): T {
+  const staticCsp = `${staticCspValue(readHeaderPolicy())}; report-uri ${CSP_REPORT_PATH}`;
+  return { ...context, cspHeader: 'Content-Security-Policy-Report-Only', cspUpstream: '$upstream_http_content_security_policy_report_only', staticCsp };
 }
 
 /** The author split into PEP 621's name and email, as a TOML inline table. */
@@ -92,5 +116,9 @@ export function templateContext(answers: Answers, devSecretKey = ''): TemplateCo
     devSecretKey,
     nginxHeaders: [...Object.entries(policy.headers), ['Permissions-Policy', permissionsPolicyValue(policy)]],
     staticCsp: staticCspValue(policy),
+    cspHeader: 'Content-Security-Policy',
+    cspUpstream: '$upstream_http_content_security_policy',
+    retrofitted: false,
+    hardeningDir: `src/${answers.packageName}/hardening`,
   };
 }

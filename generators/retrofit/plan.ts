@@ -9,7 +9,7 @@ import { classify, parsePyproject, parseRequirements, scanJs } from '../audit/de
 import type { AuditReport, ProtectionId } from '../audit/model.js';
 import { walkTree } from '../audit/walk.js';
 import { defaultAnswers, deriveProjectName } from '../lib/answers.js';
-import { templateContext } from '../lib/context.js';
+import { reportOnlyCsp, templateContext } from '../lib/context.js';
 import { templatesRoot } from '../lib/paths.js';
 import { runEditor, type AppShape, type Finding } from './engine.js';
 import {
@@ -162,7 +162,9 @@ export async function planRetrofit(root: string, options: PlanOptions): Promise<
   if (app && only.has('server')) {
     create('wsgi.py', wsgiModule(app), 'user', 'server');
     const answers = { ...defaultAnswers(deriveProjectName(path.basename(root))), packageName: 'app' };
-    const context = templateContext(answers);
+    // While the app only reports (inline handlers, style=""), nginx sends the same policy
+    // report-only too: an enforcing one from nginx would block what the app's does not.
+    const context = edited.blockers.length > 0 ? reportOnlyCsp(templateContext(answers)) : templateContext(answers);
     const render = (template: string) => ejs.render(readFileSync(path.join(templatesRoot(), 'project', template), 'utf8'), context, { rmWhitespace: false });
     create('gunicorn.conf.py', render('gunicorn.conf.py.ejs'), 'generator', 'server');
     const name = answers.projectName;
@@ -171,9 +173,7 @@ export async function planRetrofit(root: string, options: PlanOptions): Promise<
       create(`deploy/nginx/${name}.conf`, render('deploy/nginx/__project__.conf.ejs').replace(`${context.installDir}/src/app/static/`, staticAlias), 'generator', 'server');
       create(`deploy/nginx/${name}-security-headers.conf`, render('deploy/nginx/__project__-security-headers.conf.ejs'), 'generator', 'server');
       create(`deploy/systemd/${name}.service`, render('deploy/systemd/__project__.service.ejs'), 'generator', 'server');
-      // nginx adds its own (enforcing) policy where the app sends none: while the app is
-      // report-only, that policy would block the inline handlers the blockers list.
-      if (edited.blockers.length > 0) human.push({ file: `deploy/nginx/${name}-security-headers.conf`, line: 1, what: 'sends an enforcing Content-Security-Policy while the app is report-only (CSP_REPORT_ONLY): fix the blockers before deploying behind it; until then `flask security check` cannot compare its CSP with the app\'s' });
+      if (edited.blockers.length > 0) human.push({ file: `deploy/nginx/${name}-security-headers.conf`, line: 1, what: 'sends the CSP report-only (Content-Security-Policy-Report-Only), as the app does: once the blockers are fixed, make both enforce together (drop CSP_REPORT_ONLY; here and in the site, Content-Security-Policy without report-uri)' });
     }
     for (const rel of ofKind('procfile')) editText(rel, fixProcfile(read(rel)));
     for (const rel of ofKind('dockerfile')) editText(rel, fixDockerfile(read(rel)));
