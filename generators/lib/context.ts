@@ -72,7 +72,28 @@ export interface TemplateContext extends Answers {
   retrofitted: boolean;
   /** The hardening package's folder in the project. */
   hardeningDir: string;
+  /** What the GitHub workflow runs (a retrofit's differ: no ci_checks.py, its own installs). */
+  ci_: CiCommands;
 }
+
+export interface CiCommands {
+  lint: boolean;
+  /** The file whose hash keys pip's cache. */
+  cacheFile: string;
+  installComment: string;
+  install: string[];
+  test: string[];
+  security: string[];
+}
+
+const NEW_PROJECT_CI: CiCommands = {
+  lint: true,
+  cacheFile: 'requirements-dev.lock',
+  installComment: 'Every package pinned with its hashes (requirements-dev.lock), then the project itself.',
+  install: ['python -m pip install --require-hashes --no-deps -r requirements-dev.lock', 'python -m pip install --no-deps --no-build-isolation -e .'],
+  test: ['python scripts/ci_checks.py test'],
+  security: ['python scripts/ci_checks.py security'],
+};
 
 /** Where the hardening package receives browsers' reports (security.py's REPORT_URI_PATH). */
 export const CSP_REPORT_PATH = '/csp-report';
@@ -120,5 +141,6 @@ export function templateContext(answers: Answers, devSecretKey = ''): TemplateCo
     cspUpstream: '$upstream_http_content_security_policy',
     retrofitted: false,
     hardeningDir: `src/${answers.packageName}/hardening`,
+    ci_: NEW_PROJECT_CI,
   };
 }

@@ -223,6 +223,8 @@ export interface RetrofitSummary {
   /** Gaps (medium or worse) the audit still reports after the change: left for a human. */
   remaining: { protection: string; rule: string; severity: string; description: string; locations: string[] }[];
   backup: string | null;
+  /** The workflow added, or the project's own CI with a job to add to it. */
+  ci: Plan['ci'];
   wallTimeMs: number;
 }
 
@@ -279,7 +281,7 @@ export async function retrofitCommand(argv: string[], io: RetrofitIO = processIO
 
   let plan: Plan;
   try {
-    plan = await planRetrofit(root, { only: args.only, env: io.env });
+    plan = await planRetrofit(root, { only: args.only, env: io.env, ...(args.testCmd ? { testCmd: args.testCmd } : {}) });
   } catch (error) {
     if (error instanceof AnalyserUnavailable) return fail(error.message);
     throw error;
@@ -298,6 +300,7 @@ export async function retrofitCommand(argv: string[], io: RetrofitIO = processIO
     audit: { before: statuses(plan.audit), after: null },
     remaining: [],
     backup: null,
+    ci: plan.ci,
     wallTimeMs: 0,
   };
   const finish = (code: number) => {
@@ -491,7 +494,11 @@ export function renderSummary(summary: RetrofitSummary, plan: Plan): string {
     const dir = packageFiles[0]!.path.replace(/(^|\/)hardening\/.*$/, '$1hardening/');
     shared.push(`  ${packageFiles[0]!.applied ? '+' : '·'} create ${dir} (the hardening package: ${packageFiles.length} generator-owned files)`);
   }
-  if (shared.length > 0) lines.push('\nshared (the hardening package and its one call):', ...shared);
+  for (const h of summary.human.filter((x) => /(^|\/)security\.(md|rst|txt)$/i.test(x.file))) shared.push(`  ! ${h.file} ${h.what}`);
+  if (summary.ci.snippet !== null) {
+    shared.push(`  ! CI: ${summary.ci.advice}:`, ...summary.ci.snippet.split('\n').map((line) => `      ${line}`));
+  }
+  if (shared.length > 0) lines.push('\nshared (the hardening package and its one call, SECURITY.md, CI):', ...shared);
   for (const u of summary.untouched) lines.push(`! ${u.file} left untouched: ${u.what}`);
   if (summary.tests) {
     const t = summary.tests;

@@ -9,7 +9,7 @@ import { classify, parsePyproject, parseRequirements, scanJs } from '../audit/de
 import type { AuditReport, ProtectionId } from '../audit/model.js';
 import { walkTree } from '../audit/walk.js';
 import { defaultAnswers, deriveProjectName } from '../lib/answers.js';
-import { reportOnlyCsp, templateContext } from '../lib/context.js';
+import { type CiCommands, reportOnlyCsp, templateContext } from '../lib/context.js';
 import { templatesRoot } from '../lib/paths.js';
 import { runEditor, type AppShape, type Finding } from './engine.js';
 import {
@@ -60,10 +60,24 @@ export interface Plan {
   audit: AuditReport;
   /** Files that could not be edited (syntax errors...): left untouched. */
   untouched: Finding[];
+  ci: CiAdvice;
+}
+
+/** The CI the retrofit adds, or, when the project has its own, what to add to it. */
+export interface CiAdvice {
+  /** The workflow the plan creates, or null. */
+  workflow: string | null;
+  /** The project's own CI files (left untouched). */
+  existing: string[];
+  /** A job to paste into the project's CI when it has its own; null otherwise. */
+  snippet: string | null;
+  advice: string | null;
 }
 
 export interface PlanOptions {
   only: readonly ProtectionName[];
+  /** The project's test command (--test-cmd), for the CI workflow. */
+  testCmd?: string;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -159,13 +173,19 @@ export async function planRetrofit(root: string, options: PlanOptions): Promise<
   }
 
   // Production server: dependencies, entry point, gunicorn and nginx/systemd from the new-project templates.
+  // The new-project templates, rendered for this project: deploy files, SECURITY.md, CI.
+  const ciFiles = files.filter(isCiFile);
+  const every = PROTECTION_NAMES.every((p) => only.has(p));
+  const addWorkflow = Boolean(app) && every && ciFiles.length === 0;
+  const answers = { ...defaultAnswers(deriveProjectName(path.basename(root))), packageName: 'app', ci: addWorkflow ? ('github' as const) : ('none' as const) };
+  const hardeningDir = path.posix.join(app?.packageDir ?? '', 'hardening');
+  const baseContext = { ...templateContext(answers), retrofitted: true, hardeningDir, ci_: retrofitCi(app, options.testCmd) };
+  // While the app only reports (inline handlers, style=""), nginx sends the same policy
+  // report-only too: an enforcing one from nginx would block what the app's does not.
+  const context = edited.blockers.length > 0 ? reportOnlyCsp(baseContext) : baseContext;
+  const render = (template: string) => ejs.render(readFileSync(path.join(templatesRoot(), 'project', template), 'utf8'), context, { rmWhitespace: false });
   if (app && only.has('server')) {
     create('wsgi.py', wsgiModule(app), 'user', 'server');
-    const answers = { ...defaultAnswers(deriveProjectName(path.basename(root))), packageName: 'app' };
-    // While the app only reports (inline handlers, style=""), nginx sends the same policy
-    // report-only too: an enforcing one from nginx would block what the app's does not.
-    const context = edited.blockers.length > 0 ? reportOnlyCsp(templateContext(answers)) : templateContext(answers);
-    const render = (template: string) => ejs.render(readFileSync(path.join(templatesRoot(), 'project', template), 'utf8'), context, { rmWhitespace: false });
     create('gunicorn.conf.py', render('gunicorn.conf.py.ejs'), 'generator', 'server');
     const name = answers.projectName;
     if (!audit.protections.find((p) => p.id === 'wsgi-server')?.currentlyImplemented.some((c) => /nginx proxies/.test(c.description))) {
@@ -181,7 +201,23 @@ export async function planRetrofit(root: string, options: PlanOptions): Promise<
   }
   if (app && (needsInit || only.has('server'))) addDependencies();
 
-  return { root, app, changes, human, blockers: edited.blockers, csp: edited.csp, audit, untouched };
+  // SECURITY.md and the CI workflow describe and check all six protections: a full run only.
+  const ci: CiAdvice = { workflow: null, existing: ciFiles, snippet: null, advice: null };
+  if (app && every) {
+    const securityDoc = files.find((f) => /^(\.github\/|docs\/)?security\.(md|rst|txt)$/i.test(f));
+    if (!securityDoc) create('SECURITY.md', securityMarkdown(render), 'user', 'all');
+    else human.push({ file: securityDoc, line: 1, what: `exists, left as it is: add, per protection, the threat, what the project now does and how it is proved (tests/test_hardening.py runs ${hardeningDir}/tests/; \`flask security check\`), the key rotation steps, and how to report a vulnerability` });
+    const workflow = render('.github/workflows/ci.yml.ejs');
+    if (addWorkflow) {
+      ci.workflow = WORKFLOW;
+      create(WORKFLOW, workflow, 'user', 'all');
+    } else {
+      ci.snippet = ciFiles.some((f) => f.startsWith('.github/workflows/')) ? jobOf(workflow, 'security') : context.ci_.security.join('\n');
+      ci.advice = `${ciFiles.join(', ')} left as ${ciFiles.length === 1 ? 'it is' : 'they are'}: run the tests with tests/test_hardening.py in it, and add a security job like this one (it builds the production app with a throwaway key and runs flask security check, the template audit, the secret scan, bandit and pip-audit on requirements.lock)`;
+    }
+  }
+
+  return { root, app, changes, human, blockers: edited.blockers, csp: edited.csp, audit, untouched, ci };
 
   function editText(rel: string, edit: { text: string; changes: LineChange[] }) {
     if (edit.changes.length === 0) return;
@@ -208,6 +244,58 @@ export async function planRetrofit(root: string, options: PlanOptions): Promise<
     if (requirements) changes.push({ path: target, action: 'edit', before: text, after: added.text, owner: 'user', protection: 'all', changes: added.changes });
     else create(target, added.text, 'user', 'all');
   }
+}
+
+const WORKFLOW = '.github/workflows/ci.yml';
+
+/** A CI configuration of a hosted CI service (GitHub, GitLab, CircleCI, Azure, Bitbucket, ...). */
+export function isCiFile(rel: string): boolean {
+  return /^\.github\/workflows\/[^/]+\.ya?ml$/.test(rel) || /^(\.gitlab-ci\.yml|\.circleci\/config\.ya?ml|azure-pipelines\.ya?ml|bitbucket-pipelines\.yml|\.travis\.yml|Jenkinsfile|\.drone\.ya?ml|\.woodpecker\.ya?ml)$/.test(rel);
+}
+
+/**
+ * The commands of the retrofit's workflow: what production installs (the lock the retrofit
+ * compiles) plus the test and audit tools, the project's tests, and the hardening package's
+ * checks run directly (a retrofitted project has no scripts/ci_checks.py).
+ */
+function retrofitCi(app: AppShape | null, testCmd: string | undefined): CiCommands {
+  const target = app?.packageDir || '.';
+  const excluded = ['*/hardening/tests/*', './tests', './.venv', './venv'].join(',');
+  return {
+    lint: false,
+    cacheFile: 'requirements.lock',
+    installComment: 'What production installs (requirements.lock, pinned with hashes), then the tools the jobs run.',
+    install: ['python -m pip install --require-hashes --no-deps -r requirements.lock', 'python -m pip install pytest bandit pip-audit'],
+    test: [testCmd ?? 'python -m pytest -q'],
+    security: [
+      // Production never reads .env; the key is a throwaway, as in the project's own tests.
+      `export FLASK_SKIP_DOTENV=1 SECRET_KEY="$(python -c 'import secrets; print(secrets.token_hex(32))')"`,
+      'flask --app wsgi security check',
+      'flask --app wsgi security audit-templates',
+      'flask --app wsgi security scan-secrets',
+      `python -m bandit -q -r ${target} -x '${excluded}'`,
+      'python -m pip_audit --strict --progress-spinner off --disable-pip --require-hashes --requirement requirements.lock',
+    ],
+  };
+}
+
+/** One job of a rendered workflow (its lines under `jobs:`), for a project that has its own CI. */
+function jobOf(workflow: string, job: string): string {
+  const lines = workflow.split('\n');
+  const start = lines.findIndex((line) => line === `  ${job}:`);
+  const end = lines.findIndex((line, i) => i > start && /^ {2}\S/.test(line));
+  return lines.slice(start, end < 0 ? undefined : end).join('\n').trimEnd();
+}
+
+/** SECURITY.md as new projects have it, with the key rotation steps of their README. */
+function securityMarkdown(render: (template: string) => string): string {
+  const doc = render('SECURITY.md.ejs');
+  const readme = render('README.md.ejs');
+  const start = readme.indexOf('## Rotate the secret key');
+  const end = readme.indexOf('\n## ', start + 1);
+  const rotation = start < 0 ? '' : `${readme.slice(start, end < 0 ? undefined : end).trimEnd()}\n\n`;
+  const at = doc.indexOf('## Reporting a vulnerability');
+  return at < 0 ? `${doc}\n${rotation}` : `${doc.slice(0, at)}${rotation}${doc.slice(at)}`;
 }
 
 function listFiles(dir: string, prefix = ''): string[] {

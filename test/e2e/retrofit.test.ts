@@ -147,6 +147,25 @@ describe.each(FIXTURES)('retrofit of %s', (name, expected) => {
     expect(summary.audit.after).toEqual(Object.fromEntries(report.protections.map((p) => [p.id, p.status])));
   });
 
+  it('adds SECURITY.md and a CI workflow that actionlint accepts', async () => {
+    const created = summary.changes.filter((c) => c.action === 'create').map((c) => c.path);
+    expect(created).toEqual(expect.arrayContaining(['SECURITY.md', '.github/workflows/ci.yml']));
+    expect(summary.ci).toMatchObject({ workflow: '.github/workflows/ci.yml', existing: [], snippet: null });
+    const doc = readFileSync(join(repo.dir, 'SECURITY.md'), 'utf8');
+    // The new-project text, pointing at where this project keeps the package.
+    expect(doc).toContain(`${summary.app!.packageDir ? `${summary.app!.packageDir}/` : ''}hardening/security-headers.json`);
+    expect(doc).toContain('## Rotate the secret key');
+    expect(doc).not.toMatch(/tests\/test_config\.py|src\/app\/|&#34;/);
+    expect(doc.includes('Content-Security-Policy-Report-Only')).toBe(expected.reportOnly);
+    const workflow = readFileSync(join(repo.dir, '.github', 'workflows', 'ci.yml'), 'utf8');
+    expect(workflow).toContain('flask --app wsgi security check');
+    expect(workflow).toContain('python -m pytest -q');
+    expect(workflow).not.toContain('ci_checks.py');
+    if (missingTools('retrofit workflow (actionlint)', ['actionlint']).length > 0) return;
+    const lint = await runCommand('actionlint', ['.github/workflows/ci.yml'], { cwd: repo.dir });
+    expect(lint.exitCode, lint.stdout + lint.stderr).toBe(0);
+  });
+
   it('loses no original line, apart from the replacements the summary lists', () => {
     for (const [file, before] of originals) {
       const after = readFileSync(join(repo.dir, file), 'utf8');
