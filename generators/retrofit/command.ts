@@ -212,7 +212,7 @@ export interface RetrofitSummary {
   root: string;
   result: 'applied' | 'nothing-to-do' | 'dry-run' | 'rolled-back' | 'aborted';
   app: Plan['app'];
-  changes: { path: string; action: 'create' | 'edit'; owner: string; protection: string; lines: { line: number; description: string; removed: string[]; protection?: string }[]; applied: boolean }[];
+  changes: { path: string; action: 'create' | 'edit'; owner: string; protection: string; protections: string[]; lines: { line: number; description: string; removed: string[]; protection?: string }[]; applied: boolean }[];
   human: { file: string; line: number; what: string }[];
   blockers: { file: string; line: number; what: string }[];
   untouched: { file: string; line: number; what: string }[];
@@ -291,7 +291,7 @@ export async function retrofitCommand(argv: string[], io: RetrofitIO = processIO
     root,
     result: 'nothing-to-do',
     app: plan.app,
-    changes: plan.changes.map((c) => ({ path: c.path, action: c.action, owner: c.owner, protection: c.protection, lines: c.changes, applied: false })),
+    changes: plan.changes.map((c) => ({ path: c.path, action: c.action, owner: c.owner, protection: c.protection, protections: c.protections, lines: c.changes, applied: false })),
     human: plan.human,
     blockers: plan.blockers,
     untouched: plan.untouched,
@@ -393,12 +393,13 @@ export async function retrofitCommand(argv: string[], io: RetrofitIO = processIO
   // The hash-pinned lock production installs from (the "dependencies locked" check wants it);
   // compiled from what the project now declares, after the dependencies were added.
   const lockPath = path.join(root, LOCK_FILE);
-  if (!existsSync(lockPath)) {
+  // The lock is what production installs: the server protection's (--only narrows it too).
+  if (!existsSync(lockPath) && args.only.includes('server')) {
     const source = lockSource(root);
     const locked = await execa('uv', ['pip', 'compile', ...LOCK_FLAGS, '-o', LOCK_FILE, source], { cwd: root, reject: false, all: true, env: io.env, timeout: 300_000 });
     if (locked.exitCode === 0 && existsSync(lockPath)) {
       snapshot.set(LOCK_FILE, null);
-      summary.changes.push({ path: LOCK_FILE, action: 'create', owner: 'user', protection: 'server', lines: [{ line: 1, description: `compiled from ${source} with hashes (uv pip compile)`, removed: [] }], applied: true });
+      summary.changes.push({ path: LOCK_FILE, action: 'create', owner: 'user', protection: 'server', protections: ['server'], lines: [{ line: 1, description: `compiled from ${source} with hashes (uv pip compile)`, removed: [] }], applied: true });
       writeManifest(root, [{ path: LOCK_FILE, owner: 'user', after: readFileSync(lockPath, 'utf8') } as PlannedChange]);
     } else {
       rmSync(lockPath, { force: true });

@@ -1,9 +1,10 @@
 // What the retrofit plans beyond the edits to the user's code: SECURITY.md and the CI workflow
 // (left alone, with advice, where the project has its own), and `--only`, which narrows every
 // planned change to the protections asked for.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { auditProject } from '../../generators/audit/audit.js';
 import { runCommand } from '../support/project.js';
 import { commitAll, fixturePython, fixtureRepo, retrofit, retrofitJson } from '../support/retrofit.js';
 import { missingTools } from '../support/tools.js';
@@ -58,6 +59,64 @@ describe('a project with its own CI and SECURITY.md', () => {
       writeFileSync(join(repo.dir, '.github', 'workflows', 'tests.yml'), merged);
       const lint = await runCommand('actionlint', ['.github/workflows/tests.yml'], { cwd: repo.dir });
       expect(lint.exitCode, lint.stdout + lint.stderr).toBe(0);
+    } finally {
+      repo.cleanup();
+    }
+  });
+});
+
+describe('--only narrows everything the retrofit plans', () => {
+  it('--only secret adds only what secret needs; a later full run completes the rest, then plans nothing', async () => {
+    const repo = fixtureRepo('module-app');
+    try {
+      const before = (await retrofitJson(repo.dir, python, '--dry-run')).summary.audit.before;
+      const { result, summary } = await retrofitJson(repo.dir, python, '--yes', '--skip-install', '--only', 'secret');
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(summary.tests!.broken).toEqual([]);
+      expect(summary.tests!.after!.failed).toBe(0);
+      // Each change serves secret (the package's shared parts and the init_app call serve it too).
+      for (const change of summary.changes) expect(change.protections, change.path).toContain('secret');
+      const created = summary.changes.filter((c) => c.action === 'create').map((c) => c.path).sort();
+      expect(created).toEqual([
+        '.env', '.env.example', '.gitignore',
+        'hardening/__init__.py', 'hardening/secret_scan.py', 'hardening/secrets.py', 'hardening/testing.py',
+        'hardening/tests/__init__.py', 'hardening/tests/secret_keys.py', 'hardening/tests/secrets_in_git.py',
+        'tests/test_hardening.py',
+      ]);
+      expect(summary.changes.filter((c) => c.action === 'edit').map((c) => c.path).sort()).toEqual(['app.py', 'requirements.txt']);
+      const requirements = summary.changes.find((c) => c.path === 'requirements.txt')!;
+      expect(requirements.lines.map((l) => l.description)).toEqual(['werkzeug>=3.1.6 added']);
+      expect(summary.ci).toMatchObject({ workflow: null, snippet: null });
+
+      // The audit: secret implemented, every other protection as it was, except what init_app
+      // itself brings to debug (the environment is chosen by APP_ENV, which the key policy needs).
+      const after = summary.audit.after!;
+      expect(after['secret-key']).toBe('implemented');
+      for (const id of ['wsgi-server', 'csrf', 'templating', 'headers']) expect(after[id], id).toBe(before[id]);
+      const report = await auditProject(repo.dir);
+      const debug = report.protections.find((p) => p.id === 'debug')!;
+      expect(debug.currentlyImplemented.map((c) => c.description)).toEqual(['Configuration chosen by the environment (APP_ENV)']);
+      expect(debug.currentlyImplemented[0]!.evidence.map((e) => e.file)).toEqual(['hardening/__init__.py']);
+
+      commitAll(repo.dir, 'retrofit --only secret');
+      const full = await retrofitJson(repo.dir, python, '--yes', '--skip-install');
+      expect(full.result.exitCode, full.result.stderr).toBe(0);
+      expect(full.summary.tests!.broken).toEqual([]);
+      expect(full.summary.tests!.after!.failed).toBe(0);
+      expect(full.summary.tests!.after!.passed).toBeGreaterThan(150);
+      const rest = full.summary.changes.map((c) => c.path);
+      expect(rest).toEqual(expect.arrayContaining(['hardening/security.py', 'hardening/checks.py', 'config.py', 'wsgi.py', 'SECURITY.md', '.github/workflows/ci.yml']));
+      expect(rest).not.toContain('hardening/secrets.py');
+      expect(Object.values(full.summary.audit.after!).every((s) => s === 'implemented')).toBe(true);
+      // The CSP settings init_app reads were added before the call the first run wrote.
+      const app = readFileSync(join(repo.dir, 'app.py'), 'utf8');
+      expect(app).toMatch(/app\.config\["CSP_EXTRA_SOURCES"\] = \{[^}]*\}\nhardening\.init_app\(app\)\n/);
+      expect(app.match(/hardening\.init_app\(/g)).toHaveLength(1);
+
+      commitAll(repo.dir, 'retrofit');
+      const again = await retrofitJson(repo.dir, python, '--dry-run');
+      expect(again.summary.result).toBe('nothing-to-do');
+      expect(again.summary.changes).toEqual([]);
     } finally {
       repo.cleanup();
     }
