@@ -211,7 +211,9 @@ def _production_code(package: Path, wsgi: Path) -> list[Path]:
         f"{__package__.rpartition('.')[0]}.checks",
         reason="the package has no checks.py yet (a retrofit run with --only left it out)",
     )
-    code = [path for path in sorted(package.rglob("*.py")) if checks.is_production_code(path, package)]
+    code = [
+        path for path in sorted(package.rglob("*.py")) if checks.is_production_code(path, package)
+    ]
     return [path for path in [*code, wsgi] if path.is_file()]
 
 
