@@ -2,8 +2,8 @@
 // conflicter (@yeoman/conflicter's own prompt, in a real pseudo-terminal), created and edited
 // files alike. One run overwrites a file, skips another, reads a diff and then takes all: what was
 // skipped stays as it was and the summary leaves it for a human, with the audit's verdict. A
-// skip that breaks the rest is caught by the project's tests and rolled back. "abort" writes
-// nothing.
+// skip that breaks the rest is caught by the project's tests and rolled back. "abort" and Ctrl-C
+// write nothing (exit 0 and 130).
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ENTER, Terminal } from '../support/terminal.js';
 import { cleanEnv, fixturePython, fixtureRepo, git } from '../support/retrofit.js';
@@ -86,6 +86,16 @@ describe.skipIf(missingTools('retrofit conflicter in a terminal', ['script']).le
     expect(screen).toContain('! hardening/__init__.py:1 skipped at the prompt: not created; left for a human');
     expect(status(dir)).toBe('');
   }, 300_000);
+
+  it('exits 130 with one line and writes nothing on Ctrl-C at the conflicter\'s prompt', async () => {
+    const { dir, terminal } = start('module-app');
+    await terminal.answer('Overwrite templates/base.html?', `y${ENTER}`);
+    await terminal.answer('Overwrite templates/index.html?', '\u0003');
+    const code = await terminal.exited;
+    expect(code, terminal.text).toBe(130);
+    expect(terminal.text.match(/hardened-flask: .*/g)).toEqual(['hardened-flask: interrupted; nothing was written']);
+    expect(status(dir)).toBe('');
+  }, 120_000);
 
   it('writes nothing and exits 0 when "abort" is answered, even after files were accepted', async () => {
     const { dir, terminal } = start('module-app');
