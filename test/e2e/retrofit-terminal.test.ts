@@ -68,7 +68,11 @@ describe.skipIf(missingTools('retrofit conflicter in a terminal', ['script']).le
     expect(screen).toContain('! left (high): A form in templates/index.html posts without csrf_token(). [templates/index.html:5]');
     expect(screen).toMatch(/^debug: missing → implemented$/m);
     // The proof ran around what was accepted: the project's 4 tests before, and after with the added ones.
-    expect(screen).toMatch(/^tests \(.*pytest -q\): before 4 passed, 0 failed, 0 skipped; after \d{3} passed/m);
+    expect(screen).toMatch(/^tests \(.*pytest -q\): before 4 passed, 0 failed, 0 skipped; after \d{3} passed, 2 failed/m);
+    // index.html's inline script kept no nonce: the added protection tests say so, for a human
+    // (they were not passing before, so this is no regression and nothing is rolled back).
+    expect(screen).toContain('! added protection test fails (for a human): tests.test_hardening::test_scripts_carry_the_page_nonce');
+    expect(screen).toContain('! added protection test fails (for a human): tests.test_hardening::test_page_has_no_inline_script_or_style');
   }, 300_000);
 
   it('rolls back when a skipped file leaves the accepted ones broken, as the tests show', async () => {
