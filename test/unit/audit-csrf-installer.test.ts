@@ -66,6 +66,15 @@ describe('scripts covered by a token installer', () => {
     expect(verdict.gaps).not.toContain('csrf/xhr-without-token');
   });
 
+  it('finds the scripts by a literal /static/ path and by a blueprint\'s static endpoint too', async () => {
+    const verdict = await csrfOf({
+      'templates/base.html': BASE(`${META}\n  <script src="/static/csrf.js?v=2"></script>`),
+      'templates/page.html': PAGE.replace(appTag, `<script src="{{ url_for('admin.static', filename='app.js') }}"></script>`),
+    });
+    expect(verdict.gaps).not.toContain('csrf/xhr-without-token');
+    expect(verdict.covered).toBeDefined();
+  });
+
   it.each([
     ['the page has no meta tag for the installer to read', { 'templates/base.html': BASE(shimTag) }],
     ['the layout runs the installer only at the end of <body>', { 'templates/base.html': BASE(META, shimTag) }],
