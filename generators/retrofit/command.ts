@@ -43,7 +43,7 @@ Options:
 
 Exit codes: 0 applied, nothing to do, or "abort" answered at the prompt (nothing written), 1 a
 test that passed before fails after (every file is restored), 2 bad usage, a dirty tree, or
-changes to confirm without a terminal.
+changes to confirm without a terminal, 130 Ctrl-C at the prompt (nothing written).
 `;
 
 export class RetrofitUsageError extends Error {
