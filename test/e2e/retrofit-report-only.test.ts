@@ -6,8 +6,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixturePython, fixtureRepo, pytest, retrofitJson } from '../support/retrofit.js';
-import { type Stack, startStack } from '../support/stack.js';
+import { fixturePython, fixtureRepo, pytest, retrofitJson, startRetrofitStack } from '../support/retrofit.js';
+import type { Stack } from '../support/stack.js';
 import { missingTools } from '../support/tools.js';
 
 const DOMAIN = 'localhost';
@@ -80,15 +80,7 @@ describe('a report-only retrofit: nginx reports only too, and the deploy check h
   describe.skipIf(missing.length > 0)('served behind the generated nginx and gunicorn', () => {
     let stack: Stack;
     beforeAll(async () => {
-      stack = await startStack({
-        projectDir: repo.dir,
-        names: { serviceName: name, domain: DOMAIN, installDir: `/srv/${name}` },
-        gunicornBind: 'unix',
-        prefix: join(repo.dir, '..', 'stack'),
-        venvDir: join(python, '..', '..'),
-        pythonPath: repo.dir,
-        extraEnv: { WEB_CONCURRENCY: '1' },
-      });
+      stack = await startRetrofitStack(repo.dir, python, DOMAIN);
     });
     afterAll(async () => {
       await stack?.stop();
