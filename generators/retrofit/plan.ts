@@ -95,12 +95,15 @@ const INIT_NEEDS: readonly ProtectionName[] = ['debug', 'secret', 'csrf', 'heade
 /**
  * The parts of the hardening package, by the protections they serve (first match wins): a
  * part comes with any of them. The checks and the `flask security` commands read every part,
- * so they come with a run that asks for all six.
+ * so they come with a run that asks for all six (as does the proof of init_app as a whole).
  */
 const PACKAGE_PARTS: readonly [RegExp, readonly ProtectionName[]][] = [
-  [/^(__init__|testing)\.py$|^tests\/__init__\.py$/, INIT_NEEDS],
-  [/^(secrets|secret_scan)\.py$|^tests\/(secret_keys|secrets_in_git)\.py$/, ['secret']],
-  [/^errors\.py$|^templates\/hardening\/|^tests\/(error_pages|config_split)\.py$/, ['debug']],
+  // The core: init_app, which loads and judges the key whatever else it installs.
+  [/^(__init__|testing|secrets)\.py$|^tests\/__init__\.py$/, INIT_NEEDS],
+  [/^secret_scan\.py$|^tests\/(secret_keys|secrets_in_git)\.py$/, ['secret']],
+  [/^errors\.py$|^templates\/hardening\/|^tests\/error_pages\.py$/, ['debug']],
+  // tests/config_split.py proves init_app as a whole (debug, key, proxy, test relaxations): it
+  // comes with the checks, below.
   // security.py installs CSRFProtect and Talisman, and reads the header policy when imported.
   [/^security\.py$|^security-headers\.json$/, ['csrf', 'headers']],
   [/^tests\/csrf\.py$/, ['csrf']],

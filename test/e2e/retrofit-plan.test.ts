@@ -66,6 +66,27 @@ describe('a project with its own CI and SECURITY.md', () => {
 });
 
 describe('--only narrows everything the retrofit plans', () => {
+  it('--only server adds the production server and nothing of the hardening package, and the own tests still pass', async () => {
+    const repo = fixtureRepo('module-app');
+    try {
+      const { result, summary } = await retrofitJson(repo.dir, python, '--yes', '--skip-install', '--only', 'server');
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(summary.tests!.broken).toEqual([]);
+      expect(summary.tests!.after!.passed).toBe(4);
+      const paths = summary.changes.map((c) => c.path);
+      expect(paths.filter((p) => /hardening|SECURITY|\.github|\.env/.test(p))).toEqual([]);
+      expect(paths).not.toContain('app.py');
+      expect(paths).toEqual(expect.arrayContaining(['wsgi.py', 'gunicorn.conf.py', 'Procfile', 'requirements.txt', 'requirements.lock']));
+      for (const change of summary.changes) expect(change.protections, change.path).toContain('server');
+      expect(summary.changes.find((c) => c.path === 'requirements.txt')!.lines.map((l) => l.description)).toEqual(['werkzeug>=3.1.6 added', 'gunicorn>=23.0.0 added']);
+      expect(summary.audit.after!['wsgi-server']).toBe('implemented');
+      expect(summary.audit.after!['secret-key']).toBe(summary.audit.before['secret-key']);
+      expect(summary.audit.after!.csrf).toBe(summary.audit.before.csrf);
+    } finally {
+      repo.cleanup();
+    }
+  });
+
   it('--only secret adds only what secret needs; a later full run completes the rest, then plans nothing', async () => {
     const repo = fixtureRepo('module-app');
     try {

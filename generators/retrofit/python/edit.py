@@ -93,7 +93,9 @@ def main() -> int:
                 debug_edits(tree, src, edits, changes)
             # The CSP settings are the headers protection's (a run with --only may add them later).
             csp, reports = (out["csp"], report_only) if "headers" in only else ({}, False)
-            if app and app["file"] == rel and not app["hardened"]:
+            # The call (and the package) serve these; --only server or templates needs neither.
+            needs_init = any(name in only for name in ("debug", "secret", "csrf", "headers"))
+            if app and app["file"] == rel and not app["hardened"] and needs_init:
                 init_edits(tree, src, app, csp, reports, edits, changes)
             elif app and app["file"] == rel:
                 settings_edits(src, app, csp, reports, edits, changes)
