@@ -79,10 +79,15 @@ RELEVANT = re.compile(
 
 
 def main() -> int:
-    request = json.load(sys.stdin)
+    # The audit starts this process before it walks the tree: the imports happen while the
+    # request is being prepared. An audit that stops early closes standard input unsent.
+    jinja = load_jinja()
+    raw = sys.stdin.read()
+    if not raw.strip():
+        return 0
+    request = json.loads(raw)
     root = request["root"]
     max_bytes = int(request.get("maxBytes", 2 * 1024 * 1024))
-    jinja = load_jinja()
     out = {
         "protocol": PROTOCOL,
         "python": platform.python_version(),
