@@ -119,8 +119,20 @@ def read_bytes(root: str, rel: str, max_bytes: int):
     path = os.path.join(root, rel)
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(path, flags)
-    with os.fdopen(fd, "rb") as handle:
-        data = handle.read(max_bytes + 1)
+    try:
+        # os.read sized by fstat: a buffered read(max_bytes + 1) allocates the whole 2 MiB for
+        # every file, which made reading the files a tenth of the analyser's time
+        size = os.fstat(fd).st_size
+        chunks, length = [], 0
+        while length <= max_bytes:
+            chunk = os.read(fd, min(max_bytes + 1 - length, max(size + 1 - length, 65536)))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            length += len(chunk)
+    finally:
+        os.close(fd)
+    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     if len(data) > max_bytes:
         return None, "larger than %d bytes" % max_bytes
     if b"\0" in data[:8192]:
@@ -172,6 +184,10 @@ def analyse_python_file(root: str, rel: str, max_bytes: int):
 LEAF_TYPES = frozenset(
     cls for base in (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop) for cls in base.__subclasses__()
 )
+
+
+# What the visitor never needs to enter (see PyAnalyser.visit).
+SKIPPED = LEAF_TYPES | {ast.Constant}
 
 
 def walk(tree):
@@ -287,25 +303,30 @@ class PyAnalyser(ast.NodeVisitor):
     # the deprecated visit_Str/visit_Num, which this class does not define.
     _dispatch: dict = dict.fromkeys(LEAF_TYPES | {ast.Constant}, lambda self, node: None)
 
+    @classmethod
+    def method_for(cls, node_type):
+        method = getattr(cls, "visit_" + node_type.__name__, None) or cls.generic_visit
+        cls._dispatch[node_type] = method
+        return method
+
     def visit(self, node):
-        cls = node.__class__
-        method = self._dispatch.get(cls)
-        if method is None:
-            method = getattr(PyAnalyser, "visit_" + cls.__name__, None) or PyAnalyser.generic_visit
-            self._dispatch[cls] = method
+        method = self._dispatch.get(node.__class__) or self.method_for(node.__class__)
         return method(self, node)
 
     def generic_visit(self, node):
+        # visit() inlined: one call less per node, and none for the skipped leaf types
+        dispatch = self._dispatch
+        node_type = ast.AST
         for field in node._fields:
             value = getattr(node, field, None)
             if value is None:
                 continue
             if isinstance(value, list):
                 for item in value:
-                    if isinstance(item, ast.AST):
-                        self.visit(item)
-            elif isinstance(value, ast.AST):
-                self.visit(value)
+                    if isinstance(item, node_type) and item.__class__ not in SKIPPED:
+                        (dispatch.get(item.__class__) or self.method_for(item.__class__))(self, item)
+            elif isinstance(value, node_type) and value.__class__ not in SKIPPED:
+                (dispatch.get(value.__class__) or self.method_for(value.__class__))(self, value)
 
     # --- preparation -------------------------------------------------------------------------
     def run(self):
