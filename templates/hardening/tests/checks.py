@@ -6,11 +6,12 @@ switches one off and expects the check that guards it, by name, to fail.
 
 import ast
 import json
+import logging
 import secrets
 
 import pytest
 from click.testing import CliRunner
-from flask import Flask
+from flask import Flask, request
 
 from ..checks import (
     check_body_limits,
@@ -142,6 +143,29 @@ def test_an_exemption_outside_the_allow_list_fails(production_app, exempt_view):
     result = check_csrf_exemptions(production_app)
     assert result.detail == f"{view} is exempt but not in CSRF_EXEMPT"
     assert f"POST {url} (" in check_csrf_routes(production_app).detail
+
+
+def test_a_400_for_another_reason_is_no_csrf_refusal(build, monkeypatch):
+    # An exempted view that 400s on a missing field looks refused when only the status counts.
+    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
+    app = build("production")
+
+    @app.post("/upload")
+    def upload():
+        return request.form["file_id"]  # missing: 400 Bad Request, from the view
+
+    csrf.exempt(upload)
+    try:
+        result = check_csrf_routes(app)
+    finally:
+        csrf._exempt_views.discard(f"{upload.__module__}.{upload.__name__}")
+    assert result.detail == "answered without a CSRF token: POST /upload (400)"
+
+
+def test_the_route_sweep_sees_refusals_whatever_the_logging_set_up(production_app, monkeypatch):
+    # dictConfig disables loggers that exist already (its default): Flask-WTF's among them.
+    monkeypatch.setattr(logging.getLogger("flask_wtf.csrf"), "disabled", True)
+    assert check_csrf_routes(production_app).ok
 
 
 def test_an_app_without_talisman_fails():
