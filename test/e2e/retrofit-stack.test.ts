@@ -61,6 +61,7 @@ describe.skipIf(missing.length > 0)('a retrofitted project behind the generated 
   it('refuses a DELETE from the API without the token, so the browser\'s 200 below is the token\'s', async () => {
     const response = await stack.https('/api/notes/0', { method: 'DELETE', headers: { Referer: `${ORIGIN}/` } });
     expect(response.status).toBe(400);
+    expect(response.headers['x-csrf-refused'], 'a 400 for another reason than CSRF').toBe('1');
   });
 
   it('refuses a POST without a CSRF token with 400', async () => {
@@ -70,6 +71,7 @@ describe.skipIf(missing.length > 0)('a retrofitted project behind the generated 
       body: 'text=forged',
     });
     expect(response.status).toBe(400);
+    expect(response.headers['x-csrf-refused'], 'a 400 for another reason than CSRF').toBe('1');
     const page = await stack.https('/');
     expect(page.body).not.toContain('forged');
   });
