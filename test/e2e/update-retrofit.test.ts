@@ -37,10 +37,10 @@ describe.skipIf(missing.length > 0)('update on a retrofitted project', () => {
 
   const run = (cli: string, args: string[]) => runCommand('node', [cli, ...args], { env: cleanEnv(), timeout: 300_000 });
   const testCmd = () => `${python} -m pytest -q -p no:cacheprovider`;
-  async function retrofitted(cli: string): Promise<{ dir: string; read: (path: string) => string }> {
-    const repo = fixtureRepo('module-app');
+  async function retrofitted(cli: string, fixture = 'module-app', ...flags: string[]): Promise<{ dir: string; read: (path: string) => string }> {
+    const repo = fixtureRepo(fixture);
     repos.push(repo);
-    const result = await run(cli, ['retrofit', repo.dir, '--python', python, '--yes', '--skip-install']);
+    const result = await run(cli, ['retrofit', repo.dir, '--python', python, '--yes', '--skip-install', ...flags]);
     expect(result.exitCode, result.stderr + result.stdout).toBe(0);
     commitAll(repo.dir, 'retrofit');
     return { dir: repo.dir, read: (path) => readFileSync(join(repo.dir, path), 'utf8') };
@@ -62,6 +62,24 @@ describe.skipIf(missing.length > 0)('update on a retrofitted project', () => {
     expect(JSON.parse(again.stdout).result).toBe('nothing-to-do');
     expect(git(dir, 'status', '--porcelain')).toBe('');
   }, 600_000);
+
+  // A factory app in a package, and one whose CSP starts report-only with an allow-list entry:
+  // the record renders each exactly as the retrofit wrote it.
+  for (const [fixture, recorded] of [
+    ['factory-blueprints', { app: { factory: 'create_app', packageDir: 'notes' }, reportOnly: false }],
+    ['legacy-inline', { app: { factory: null, packageDir: 'shop' }, reportOnly: true }],
+  ] as const) {
+    it(`plans nothing on the same version for ${fixture}`, async () => {
+      const { dir, read } = await retrofitted(CLI, fixture, '--no-tests');
+      const stored = JSON.parse(read('.yo-rc.json'))['generator-hardened-flask'];
+      expect(stored.retrofit).toMatchObject(recorded);
+      if (recorded.reportOnly) expect(stored.retrofit.allowlist.length).toBeGreaterThan(0);
+      const dry = await run(CLI, ['update', dir, '--dry-run']);
+      expect(dry.exitCode, dry.stderr).toBe(0);
+      expect(dry.stdout).toContain('0 file(s) would change');
+      expect((await run(CLI, ['check-update', dir])).exitCode).toBe(0);
+    }, 600_000);
+  }
 
   it('brings a template change from an older version and keeps the team edits', async () => {
     const { dir, read } = await retrofitted(join(OLD, 'dist', 'generators', 'cli.js'));
