@@ -90,7 +90,7 @@ export interface PlanOptions {
 }
 
 /** The protections that need the hardening package and its init_app call. */
-const INIT_NEEDS: readonly ProtectionName[] = ['debug', 'secret', 'csrf', 'headers'];
+const INIT_NEEDS: readonly ProtectionName[] = ['debug', 'secret', 'csrf', 'templates', 'headers'];
 
 /**
  * The parts of the hardening package, by the protections they serve (first match wins): a
