@@ -2,7 +2,7 @@
 
 Imported from inside a generated project (the bench copies this file there); the package name
 comes from BENCH_PACKAGE. Nothing in the project is edited: the variants replace, before
-``create_app`` runs, the two objects ``security.py`` builds the layer from:
+``create_app`` runs, the two objects ``hardening/security.py`` builds the layer from:
 
     on        the generated app, unchanged (what wsgi.py serves)
     off       no CSRFProtect and no Talisman: CSRF and security headers both off
@@ -46,6 +46,21 @@ class _NoTalisman:
     def __init__(self, app, **_options):
         app.jinja_env.globals["csp_nonce"] = lambda: ""
 
+    def _force_https(self):
+        # Named by init_security (it relaxes this hook in tests); never registered here.
+        return None
+
+
+def _security_module(package: str):
+    """The module that builds the layer: the hardening package's (since 0.2.0), else the old one."""
+    for name in (f"{package}.hardening.security", f"{package}.security"):
+        try:
+            return importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name != name:
+                raise
+    raise RuntimeError(f"{package} has neither hardening/security.py nor security.py")
+
 
 def build(variant: str, package: str | None = None):
     """The production app of the generated package with the given variant of the layer."""
@@ -53,10 +68,10 @@ def build(variant: str, package: str | None = None):
         raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
     package = package or os.environ["BENCH_PACKAGE"]
     pkg = importlib.import_module(package)
-    security = importlib.import_module(f"{package}.security")
+    security = _security_module(package)
     for name in ("csrf", "Talisman", "init_security"):
         if not hasattr(security, name):
-            raise RuntimeError(f"{package}.security has no {name}: update bench/py/variants.py")
+            raise RuntimeError(f"{security.__name__} has no {name}: update bench/py/variants.py")
     saved = security.csrf, security.Talisman, getattr(security, "_SessionInterface", None)
     try:
         if variant in ("off", "talisman"):
