@@ -384,6 +384,12 @@ const LAYER_AB = {
   branch: { 'get-first': 288, 'get-returning': 275, 'get-404': 214, 'post-api': 256 },
 };
 
+/** The served section's runs at 64 connections: the stack (n) and the dev server (d). */
+function stackAt64(v) {
+  const at = (server, c) => v.runs.find((y) => y.server === server && y.connections === c);
+  return { at, n: at('nginx', 64), d: at('dev', 64) };
+}
+
 function secondPass(r) {
   const out = [`### Second pass (before: the run of ${BEFORE2.date}; after: this run)`, ''];
   const s = r.scaffold;
@@ -410,9 +416,7 @@ function secondPass(r) {
   }
   const v = r.served;
   if (v) {
-    const at = (server, c) => v.runs.find((y) => y.server === server && y.connections === c);
-    const n = at('nginx', 64);
-    const d = at('dev', 64);
+    const { at, n, d } = stackAt64(v);
     if (n && d) {
       const split = n.gunicornCpuMsPerRequest == null ? '' : ` (gunicorn ${n.gunicornCpuMsPerRequest.toFixed(2)} ms, nginx ${(n.serverCpuMsPerRequest - n.gunicornCpuMsPerRequest).toFixed(2)} ms)`;
       out.push(`- **Served stack ${ratio(BEFORE2.stackOverDev)} → ${ratio(n.rps / d.rps)} the dev server at 64 connections** (target 1.8×: ${n.rps / d.rps >= 1.8 ? 'met' : '**not met**'}): server CPU per request ${n.serverCpuMsPerRequest.toFixed(2)} ms for the stack${split} against ${d.serverCpuMsPerRequest.toFixed(2)} ms for the dev server. nginx is the small part; gunicorn with the app is the large one, and the app's own CPU is the same code the dev server runs. With wrk on the same two cores, the stack's ceiling is (2 cores − wrk's share) ÷ ${n.serverCpuMsPerRequest.toFixed(2)} ms against the dev server's 1 core ÷ ${d.serverCpuMsPerRequest.toFixed(2)} ms, i.e. below ${ratio((2 * d.serverCpuMsPerRequest) / n.serverCpuMsPerRequest)} before wrk and any other load take their part: 1.8× needs an idle machine and wrk nearly free. Tried ad hoc and not adopted, since the differences stayed inside the run-to-run spread at load average about 11: 3 gunicorn workers instead of 5 (1,113 vs 986 requests/s in one run, 1,019 vs 1,088 in the next), nginx's access log with \`buffer=64k flush=1s\` (1,116 vs 986) and gunicorn's access log off (0.25 vs 0.28 ms per request for gunicorn alone). The worker class, count and access log are DESIGN §2 settings in any case; the sync worker closes nginx's upstream connection, so upstream keep-alive does not apply.`);
@@ -446,9 +450,7 @@ function findings(r) {
   }
   const v = r.served;
   if (v) {
-    const at = (server, c) => v.runs.find((y) => y.server === server && y.connections === c);
-    const n = at('nginx', 64);
-    const d = at('dev', 64);
+    const { at, n, d } = stackAt64(v);
     if (n && d) {
       out.push(`**Served stack: ${ratio(BEFORE.stackOverDev)} → ${ratio(n.rps / d.rps)} the dev server at 64 connections** (${int(n.rps)} vs ${int(d.rps)} requests/s; server CPU per request ${n.serverCpuMsPerRequest.toFixed(2)} ms for nginx + gunicorn vs ${d.serverCpuMsPerRequest.toFixed(2)} ms for the dev server). gunicorn builds the app once in the master (\`preload_app = True\`, DESIGN §2), so a worker recycled by \`max_requests\` is a fork, not a fresh import of Flask and the app (${n.workerBoots ?? '?'} workers were recycled during the nginx runs); the security layer's prebuilt headers (below) lower every request's CPU. With sync workers nginx opens a new upstream connection per request whatever \`keepalive\` says (gunicorn's sync worker closes it), so upstream keep-alive and \`proxy_http_version 1.1\` would buy nothing and are not set; TLS session resumption is configured in the \`default_server\` (where nginx reads it) and does not enter these runs, where wrk keeps its 64 connections open. On two shared cores the stack can use both cores and the dev server about one (the GIL), so the ratio falls whenever other work takes CPU: compare the load averages of the run. Even with both cores free the ratio cannot pass 2 × ${d.serverCpuMsPerRequest.toFixed(2)} ÷ ${n.serverCpuMsPerRequest.toFixed(2)} = ${ratio((2 * d.serverCpuMsPerRequest) / n.serverCpuMsPerRequest)} (the dev server's CPU per request over the stack's, less what wrk itself takes): a sync gunicorn worker spends about as much CPU per request as the threaded dev server (${at('gunicorn', 64)?.serverCpuMsPerRequest.toFixed(2) ?? '?'} ms) and nginx's TLS and proxying come on top, so 1.8× needs the app's own per-request CPU to fall, which is the security layer's work below.`, '');
     }

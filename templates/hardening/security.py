@@ -349,6 +349,15 @@ def _is_https() -> bool:
     return request.is_secure or request.headers.get("X-Forwarded-Proto", "http") == "https"
 
 
+def _kept(owner: object, store: str, key: object, make: Callable[[object], object]):
+    """``make(key)``, made once per key and kept in ``owner.__dict__[store]``."""
+    cache = owner.__dict__.setdefault(store, {})
+    value = cache.get(key)
+    if value is None:
+        value = cache[key] = make(key)
+    return value
+
+
 class _HmacByName(HMACAlgorithm):
     """HMAC in one call to OpenSSL (``hmac.digest``). itsdangerous hands ``hmac.new`` its own
     wrapper around hashlib.sha1, which sends every signature through the pure-Python HMAC."""
@@ -378,11 +387,7 @@ class _CachedKeysSigner(TimestampSigner):
                 self.algorithm = _HmacByName(algorithm.digest_method, name)
 
     def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
-        cache = self.__dict__.setdefault("_derived", {})
-        key = cache.get(secret_key)
-        if key is None:
-            key = cache[secret_key] = super().derive_key(secret_key)
-        return key
+        return _kept(self, "_derived", secret_key, super().derive_key)
 
 
 class _CachedSigningSerializer(URLSafeTimedSerializer):
@@ -409,11 +414,7 @@ class _CachedSigningSerializer(URLSafeTimedSerializer):
         return base64_encode(data)
 
     def make_signer(self, salt: str | bytes | None = None) -> TimestampSigner:
-        cache = self.__dict__.setdefault("_signers", {})
-        signer = cache.get(salt)
-        if signer is None:
-            signer = cache[salt] = super().make_signer(salt)
-        return signer
+        return _kept(self, "_signers", salt, super().make_signer)
 
 
 _SHORT_PAYLOAD = 64
