@@ -4,15 +4,15 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import { createTwoFilesPatch } from 'diff';
 import { execa } from 'execa';
 import { auditProject, toolVersion } from '../audit/audit.js';
 import type { AuditReport } from '../audit/model.js';
 import { AnalyserUnavailable } from '../audit/python.js';
+import type { Decision, PromptAdapter } from './conflicter.js';
 import { AUDIT_ID, planRetrofit, PROTECTION_NAMES, type Plan, type PlannedChange, type ProtectionName } from './plan.js';
 import { projectInterpreter, regressions, runTests, type TestRun } from './proof.js';
-import { REQUIRED_DEPENDENCIES } from './text-edits.js';
+import { REQUIRED_DEPENDENCIES, type LineChange } from './text-edits.js';
 
 export const retrofitHelp = `Usage: hardened-flask retrofit [dir] [options]
 
@@ -26,7 +26,9 @@ Arguments:
 
 Options:
   --dry-run               print the plan and a unified diff; write nothing
-  --yes                   apply every planned change without asking (needed without a terminal)
+  --yes                   apply every planned change without asking (Yeoman's force mode; needed
+                          without a terminal). On a terminal, without it, each file goes through
+                          Yeoman's conflicter: overwrite / skip / diff / all / abort
   --only LIST             some of: debug,server,secret,csrf,templates,headers (default: all)
   --allow-dirty           work on a tree with uncommitted changes; every changed file is first
                           copied to .hardened-flask/backup/<time>/
@@ -39,8 +41,9 @@ Options:
   -h, --help              show this help
   -v, --version           show the version
 
-Exit codes: 0 applied or nothing to do, 1 a test that passed before fails after (every file is
-restored), 2 bad usage, a dirty tree, or changes to confirm without a terminal.
+Exit codes: 0 applied, nothing to do, or "abort" answered at the prompt (nothing written), 1 a
+test that passed before fails after (every file is restored), 2 bad usage, a dirty tree, or
+changes to confirm without a terminal, 130 Ctrl-C at the prompt (nothing written).
 `;
 
 export class RetrofitUsageError extends Error {
@@ -135,23 +138,19 @@ export interface RetrofitIO {
   stderr: (text: string) => void;
   isTTY: boolean;
   env: NodeJS.ProcessEnv;
-  /** Asks one question on the terminal (the conflicter); absent without a TTY. */
-  ask?: (question: string) => Promise<string>;
+  /**
+   * The Yeoman adapter the conflicter asks through (yeoman-environment's under `yo`); absent: a
+   * TerminalAdapter on this process's terminal, made when the first question is due.
+   */
+  adapter?: PromptAdapter;
 }
 
-const processIO = (): RetrofitIO => ({
+export const processIO = (adapter?: PromptAdapter): RetrofitIO => ({
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   isTTY: Boolean(process.stdin.isTTY && process.stdout.isTTY),
   env: process.env,
-  ask: async (question) => {
-    const rl = createInterface({ input: process.stdin, output: process.stdout });
-    try {
-      return await rl.question(question);
-    } finally {
-      rl.close();
-    }
-  },
+  ...(adapter ? { adapter } : {}),
 });
 
 /** Whether `root` is a git work tree, and what `git status` lists (untracked files included). */
@@ -174,48 +173,18 @@ export function unifiedDiff(change: PlannedChange): string {
     .join('\n');
 }
 
-type Decision = 'write' | 'skip';
-
-/**
- * The conflicter of Yeoman's overwrite mode, for the standalone command: per file
- * overwrite (y) / skip (n) / diff (d) / all (a) / abort (x).
- */
-export async function confirmChanges(changes: PlannedChange[], ask: (q: string) => Promise<string>, out: (t: string) => void): Promise<Map<string, Decision> | null> {
-  const decisions = new Map<string, Decision>();
-  let all = false;
-  for (const change of changes) {
-    if (all) {
-      decisions.set(change.path, 'write');
-      continue;
-    }
-    for (;;) {
-      const verb = change.action === 'create' ? 'Create' : 'Overwrite';
-      const answer = (await ask(`? ${verb} ${change.path}? (y)es, (n)o/skip, (d)iff, (a)ll, (x) abort [Ynadx] `)).trim().toLowerCase();
-      if (answer === '' || answer === 'y' || answer === 'yes') decisions.set(change.path, 'write');
-      else if (answer === 'n' || answer === 'no' || answer === 's') decisions.set(change.path, 'skip');
-      else if (answer === 'a') {
-        all = true;
-        decisions.set(change.path, 'write');
-      } else if (answer === 'x') return null;
-      else if (answer === 'd') {
-        out(unifiedDiff(change));
-        continue;
-      } else continue;
-      break;
-    }
-  }
-  return decisions;
-}
-
 export interface RetrofitSummary {
   schemaVersion: 1;
   root: string;
-  result: 'applied' | 'nothing-to-do' | 'dry-run' | 'rolled-back' | 'aborted';
+  /** declined: every change was skipped at the prompt; aborted: "abort" was chosen (nothing written either way). */
+  result: 'applied' | 'nothing-to-do' | 'dry-run' | 'rolled-back' | 'aborted' | 'declined';
   app: Plan['app'];
   changes: { path: string; action: 'create' | 'edit'; owner: string; protection: string; lines: { line: number; description: string; removed: string[]; protection?: string }[]; applied: boolean }[];
   human: { file: string; line: number; what: string }[];
   blockers: { file: string; line: number; what: string }[];
   untouched: { file: string; line: number; what: string }[];
+  /** Changes answered "skip" at the conflicter's prompt: not written, left for a human. */
+  skipped: { file: string; line: number; protection: string; what: string }[];
   cspReportOnly: boolean;
   /** broken: passed before, not after (rolled back); failingAdded: tests the retrofit added that fail. */
   tests: { command: string; before: Counts | null; after: Counts | null; broken: string[]; failingAdded: string[] } | null;
@@ -293,6 +262,7 @@ export async function retrofitCommand(argv: string[], io: RetrofitIO = processIO
     human: plan.human,
     blockers: plan.blockers,
     untouched: plan.untouched,
+    skipped: [],
     cspReportOnly: plan.blockers.length > 0,
     tests: null,
     audit: { before: statuses(plan.audit), after: null },
@@ -317,8 +287,10 @@ export async function retrofitCommand(argv: string[], io: RetrofitIO = processIO
   // Decide what to write: --yes takes all, a terminal asks per file, otherwise refuse.
   let decisions: Map<string, Decision>;
   if (args.yes) decisions = new Map(plan.changes.map((c) => [c.path, 'write']));
-  else if (io.isTTY && io.ask) {
-    const asked = await confirmChanges(plan.changes, io.ask, io.stdout);
+  else if (io.isTTY) {
+    // Yeoman's conflicter, file by file: overwrite / skip / diff / all / abort.
+    const { confirmWithConflicter, terminalAdapter } = await import('./conflicter.js');
+    const asked = await confirmWithConflicter(plan.changes, io.adapter ?? terminalAdapter());
     if (!asked) {
       summary.result = 'aborted';
       return finish(0);
@@ -328,7 +300,11 @@ export async function retrofitCommand(argv: string[], io: RetrofitIO = processIO
     return fail(`no terminal to confirm ${plan.changes.length} change(s) (${plan.changes.slice(0, 4).map((c) => c.path).join(', ')}${plan.changes.length > 4 ? ', …' : ''}): pass --yes to apply them or --dry-run to see them`);
   }
   const chosen = plan.changes.filter((c) => decisions.get(c.path) === 'write');
-  if (chosen.length === 0) return finish(0);
+  summary.skipped = plan.changes.filter((c) => decisions.get(c.path) !== 'write').flatMap(skippedEntries);
+  if (chosen.length === 0) {
+    summary.result = 'declined';
+    return finish(0);
+  }
 
   let before: TestRun | null = null;
   if (!args.noTests) {
@@ -423,6 +399,24 @@ export async function retrofitCommand(argv: string[], io: RetrofitIO = processIO
   return finish(0);
 }
 
+/** A change answered "skip": what it would have done, for each protection it serves. */
+function skippedEntries(change: PlannedChange): RetrofitSummary['skipped'] {
+  if (change.changes.length === 0) {
+    return [{ file: change.path, line: 1, protection: change.protection, what: 'skipped at the prompt: not created; left for a human' }];
+  }
+  const byProtection = new Map<string, LineChange[]>();
+  for (const line of change.changes) {
+    const name = line.protection ?? change.protection;
+    byProtection.set(name, [...(byProtection.get(name) ?? []), line]);
+  }
+  return [...byProtection].map(([protection, lines]) => ({
+    file: change.path,
+    line: lines[0]!.line,
+    protection,
+    what: `skipped at the prompt: ${lines.map((l) => l.description).join('; ')} (not done; left for a human)`,
+  }));
+}
+
 const LOCK_FILE = 'requirements.lock';
 // Universal (every platform and Python version), with hashes: what `pip install --require-hashes` needs.
 const LOCK_FLAGS = ['--generate-hashes', '--universal', '--quiet'];
@@ -459,7 +453,7 @@ export function writeManifest(root: string, written: readonly PlannedChange[]): 
 
 export function renderSummary(summary: RetrofitSummary, plan: Plan): string {
   const lines: string[] = [];
-  const verb = { applied: 'Retrofitted', 'nothing-to-do': 'Nothing to do for', 'dry-run': 'Plan for', 'rolled-back': 'Rolled back', aborted: 'Aborted' }[summary.result];
+  const verb = { applied: 'Retrofitted', 'nothing-to-do': 'Nothing to do for', 'dry-run': 'Plan for', 'rolled-back': 'Rolled back', aborted: 'Aborted (nothing written)', declined: 'Nothing written (every change skipped) for' }[summary.result];
   lines.push(`${verb} ${summary.root}${summary.app ? ` (app: ${summary.app.file}, ${summary.app.factory ? `factory ${summary.app.factory}()` : `module-level ${summary.app.var}`})` : ''}`);
   const linesFor = (name: string) =>
     summary.changes.flatMap((c) => {
@@ -473,6 +467,7 @@ export function renderSummary(summary: RetrofitSummary, plan: Plan): string {
     lines.push(`\n${name}: ${before}${after ? ` → ${after}` : ''}`);
     const mine = linesFor(name);
     lines.push(...(mine.length > 0 ? mine : ['  (no change)']));
+    for (const s of summary.skipped.filter((x) => x.protection === name)) lines.push(`  ! ${s.file}:${s.line} ${s.what}`);
     const human = name === 'templates' ? summary.human.filter((h) => /allowlist|unescaped/.test(h.what)) : name === 'headers' ? [...summary.human.filter((h) => /integrity/.test(h.what)), ...summary.blockers] : [];
     for (const h of human) lines.push(`  ! ${h.file}:${h.line} ${h.what}`);
     for (const r of summary.remaining.filter((x) => x.protection === id)) {
@@ -491,6 +486,7 @@ export function renderSummary(summary: RetrofitSummary, plan: Plan): string {
     const dir = packageFiles[0]!.path.replace(/(^|\/)hardening\/.*$/, '$1hardening/');
     shared.push(`  ${packageFiles[0]!.applied ? '+' : '·'} create ${dir} (the hardening package: ${packageFiles.length} generator-owned files)`);
   }
+  shared.push(...summary.skipped.filter((x) => x.protection === 'all').map((s) => `  ! ${s.file}:${s.line} ${s.what}`));
   if (shared.length > 0) lines.push('\nshared (the hardening package and its one call):', ...shared);
   for (const u of summary.untouched) lines.push(`! ${u.file} left untouched: ${u.what}`);
   if (summary.tests) {

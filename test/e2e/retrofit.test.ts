@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditProject } from '../../generators/audit/audit.js';
 import { lostLines } from '../../generators/retrofit/text-edits.js';
-import { CLI, runCommand } from '../support/project.js';
 import { commitAll, fixturePython, fixtureRepo, git, pytest, retrofit, retrofitJson } from '../support/retrofit.js';
 import { missingTools } from '../support/tools.js';
 import type { RetrofitSummary } from '../../generators/retrofit/command.js';
@@ -24,6 +23,8 @@ interface Expectation {
   failingTogether: string[];
   /** What must be listed for a human (substring of a summary line). */
   human: string[];
+  /** Protections the audit must call implemented after the retrofit. */
+  implemented?: string[];
 }
 
 const FIXTURES: [string, Expectation][] = [
@@ -47,6 +48,9 @@ const FIXTURES: [string, Expectation][] = [
       reportOnly: false,
       failingTogether: [],
       human: [],
+      // notes.js's fetch(DELETE) sends no token itself; base.html loads the shim first (the
+      // browser e2e in retrofit-stack.test.ts shows the header arriving).
+      implemented: ['csrf'],
     },
   ],
   [
@@ -147,6 +151,7 @@ describe.each(FIXTURES)('retrofit of %s', (name, expected) => {
     const report = await auditProject(repo.dir);
     const missing = report.protections.filter((p) => p.status === 'missing').map((p) => p.id);
     expect(missing).toEqual([]);
+    for (const id of expected.implemented ?? []) expect(report.protections.find((p) => p.id === id)?.status, id).toBe('implemented');
     expect(summary.audit.after).toEqual(Object.fromEntries(report.protections.map((p) => [p.id, p.status])));
   });
 
@@ -251,27 +256,6 @@ describe('retrofit proof and safety', () => {
       const notRepo = await retrofit(repo.dir, python, '--yes');
       expect(notRepo.exitCode).toBe(2);
       expect(notRepo.stderr).toMatch(/not a git work tree/);
-    } finally {
-      repo.cleanup();
-    }
-  });
-
-  it('asks per file on a terminal: diff, overwrite, skip, then all (the conflicter)', async () => {
-    if (missingTools('retrofit conflicter on a terminal', ['script']).length > 0) return;
-    const repo = fixtureRepo('module-app');
-    try {
-      const plan = (await retrofitJson(repo.dir, python, '--dry-run')).summary.changes.map((c) => c.path);
-      const command = ['node', CLI, 'retrofit', repo.dir, '--python', python, '--no-tests', '--skip-install'].map((w) => `'${w}'`).join(' ');
-      // util-linux `script` gives the command a pseudo-terminal; the answers are typed into it.
-      const typed = await runCommand('sh', ['-c', `(sleep 3; printf 'd\\n'; sleep 1; printf 'y\\n'; sleep 1; printf 'n\\n'; sleep 1; printf 'a\\n') | script -qec "${command.replace(/"/g, '\\"')}" /dev/null`], { timeout: 120_000 });
-      expect(typed.exitCode, typed.stdout + typed.stderr).toBe(0);
-      expect(typed.stdout).toContain(`Overwrite ${plan[0]}?`);
-      expect(typed.stdout).toContain(`+++ b/${plan[0]}`);
-      const status = git(repo.dir, 'status', '--porcelain', '--untracked-files=all');
-      // The first file written, the second skipped, every later one written by "all".
-      expect(status).toContain(plan[0]!);
-      expect(status).not.toContain(` ${plan[1]}\n`);
-      expect(status).toContain(plan[plan.length - 1]!);
     } finally {
       repo.cleanup();
     }

@@ -34,6 +34,7 @@ CONFIG_KEYS = {
     "WTF_CSRF_ENABLED",
     "WTF_CSRF_CHECK_DEFAULT",
     "WTF_CSRF_SSL_STRICT",
+    "WTF_CSRF_HEADERS",
     "SESSION_COOKIE_SECURE",
     "SESSION_COOKIE_HTTPONLY",
     "SESSION_COOKIE_SAMESITE",
@@ -1262,6 +1263,14 @@ METHOD_ATTR = re.compile(r"""\bmethod\s*=\s*["']?\s*([a-zA-Z]+)""", re.IGNORECAS
 TOKEN_IN_FORM = re.compile(r"csrf_token|hidden_tag|csrf_meta|_csrf|csrf_input")
 DELEGATED_FORM = re.compile(r"{%-?\s*(include|call|import)\b|{{-?\s*[\w.]+\(\s*[\w.]*form", re.IGNORECASE)
 JINJA_COMMENT = re.compile(r"{#.*?#}", re.DOTALL)
+# What a page loads and where (for "does the page that runs this script also run the CSRF shim"):
+# <script src=...> (its static path when it is url_for('static', filename=...) or /static/...),
+# {% extends "..." %} with a literal name, <meta name="csrf-token">, and where <body> opens.
+SCRIPT_SRC = re.compile(r"""<script\b[^>]*?\bsrc\s*=\s*("[^"]*"|'[^']*')""", re.IGNORECASE)
+STATIC_URL_FOR = re.compile(r"""url_for\(\s*["'](?:[\w.]+\.)?static["']\s*,\s*filename\s*=\s*["']([^"']+)["']\s*\)""")
+EXTENDS = re.compile(r"""{%-?\s*extends\s+["']([^"']+)["']""")
+CSRF_META = re.compile(r"""<meta\b[^>]*\bname\s*=\s*["']?csrf-token\b""", re.IGNORECASE)
+BODY_OPEN = re.compile(r"<body\b", re.IGNORECASE)
 SAFE_FILTER = re.compile(r"\|\s*safe\b")
 EXPR_BLOCK = re.compile(r"({{.*?}}|{%.*?%})", re.DOTALL)
 AUTOESCAPE_OFF = re.compile(r"{%-?\s*autoescape\s+(false|False|0)\s*-?%}")
@@ -1316,6 +1325,7 @@ def analyse_template_file(root: str, rel: str, max_bytes: int, jinja):
     if result["parser"] == "fallback":
         fallback_facts(text, facts, lines)
     form_facts(text, facts)
+    page_facts(text, facts)
     html = bool(re.search(r"<(html|body|div|form|p|a|span|script|table)\b", text, re.IGNORECASE))
     result["html"] = html
     return result
@@ -1421,6 +1431,33 @@ def form_facts(text: str, facts):
             # (a before_request hook reading "nonce", the form rendering {{ form.nonce() }})
             fields = sorted(set(FIELD_NAME.findall(body)) | {m.split(".")[-1] for m in HELPER_CALL.findall(body)})
             facts.append({"kind": "form", "line": lineno, "token": False, "fields": fields})
+
+
+def script_path(src: str):
+    """The static path a <script src> names ('notes.js', 'js/app.js'), or None when unknown."""
+    match = STATIC_URL_FOR.search(src)
+    if match:
+        return match.group(1).lstrip("/")
+    if "{{" in src or "{%" in src:
+        return None
+    path = src.split("?", 1)[0].split("#", 1)[0]
+    if re.match(r"^(https?:)?//", path):
+        return None
+    return path.rsplit("/static/", 1)[-1].lstrip("/") if "/static/" in path else path.lstrip("/")
+
+
+def page_facts(text: str, facts):
+    """The scripts a page loads, the layout it extends, its CSRF meta tag and where <body> opens."""
+    clean = blank_comments(text)
+    for match in SCRIPT_SRC.finditer(clean):
+        facts.append({"kind": "script", "line": line_of(clean, match.start()), "src": script_path(match.group(1)[1:-1])})
+    for match in EXTENDS.finditer(clean):
+        facts.append({"kind": "extends", "line": line_of(clean, match.start()), "template": match.group(1)})
+    for match in CSRF_META.finditer(clean):
+        facts.append({"kind": "csrf-meta", "line": line_of(clean, match.start())})
+    body = BODY_OPEN.search(clean)
+    if body:
+        facts.append({"kind": "body", "line": line_of(clean, body.start())})
 
 
 if __name__ == "__main__":
