@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 // The standalone front door: `hardened-flask new|audit`, no global `yo` needed.
 // Only `new` loads yeoman-environment (about a second to import): help, version and audit stay fast.
-// The modules `new` needs before Yeoman (answer checks with their tables of Python names, the
-// planned paths, presets, staging) are imported inside runNew too, not here: `--help` and
-// `--version` load this file, errors.js and paths.js only.
+// The modules of `new`'s checks are imported by `new` alone, so that `audit` starts its Python
+// helper without loading them first.
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -25,7 +24,7 @@ Options:
 
 Exit codes: 0 success, 1 the work failed, 2 bad usage or bad input.`;
 
-const newUsage = (answersHelp: string) => `Usage: hardened-flask new <dir> [options]
+const newUsage = (answersHelp: () => string) => `Usage: hardened-flask new <dir> [options]
 
 Scaffolds a hardened Flask service into <dir> (which must be empty or missing), then runs
 git init, creates .venv and installs the project with its dev tools (pip install -e .[dev]).
@@ -44,7 +43,7 @@ Options:
   -v, --version    show the version
 
 Answers (keys of --answers FILE):
-${answersHelp}`;
+${answersHelp()}`;
 
 interface Io {
   out: (text: string) => void;
@@ -89,8 +88,10 @@ async function runNew(args: string[]): Promise<number> {
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'v' },
   });
+  const [{ plannedPaths }, { answersHelp }, { preflightNew, readAnswersFile, readStoredPreset, refuseNonEmptyTarget }, { loadPreset, presetSpecFrom }, { checkTargetArgument, installInterruptHandlers }] =
+    await Promise.all([import('./app/planned.js'), import('./lib/answers.js'), import('./lib/preflight.js'), import('./lib/presets.js'), import('./lib/staging.js')]);
   if (values.help) {
-    io.out(newUsage((await import('./lib/answers.js')).answersHelp()));
+    io.out(newUsage(answersHelp));
     return 0;
   }
   if (values.version) {
@@ -102,8 +103,6 @@ async function runNew(args: string[]): Promise<number> {
   if (!values.yes && !process.stdin.isTTY) {
     throw new UsageError('no terminal to ask questions on: pass --yes to take the defaults (and --answers FILE for your own)');
   }
-  const [{ plannedPaths }, { preflightNew, readAnswersFile, readStoredPreset, refuseNonEmptyTarget }, { loadPreset, presetSpecFrom }, { checkTargetArgument, installInterruptHandlers }] =
-    await Promise.all([import('./app/planned.js'), import('./lib/preflight.js'), import('./lib/presets.js'), import('./lib/staging.js')]);
   const target = resolve(positionals[0]!);
   checkTargetArgument(positionals[0]!, target);
   // From here on, Ctrl-C (at a prompt or while writing) exits 130 with one line.

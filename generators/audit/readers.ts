@@ -82,8 +82,8 @@ export const READERS: Readonly<Partial<Record<FileKind, Reader>>> = {
 
 /**
  * The batch reader of the two kinds that need Python itself: `python` files (parsed with `ast`)
- * and `template`s (parsed with jinja2, or the documented fallback), in one helper process per
- * core. Returns a `PythonResult` (model.ts): `PyFile`s with `PyFact`s, `TemplateFile`s with
+ * and `template`s (parsed with jinja2, or the documented fallback), in one helper process (split
+ * across cores only for very large trees; `startAnalyser` starts it ahead of the request). Returns a `PythonResult` (model.ts): `PyFile`s with `PyFact`s, `TemplateFile`s with
  * `TemplateFact`s. `gatherFacts` (audit.ts) calls it; so can the retrofit.
  */
 export { runAnalyser as readPythonAndTemplates } from './python.js';

@@ -179,7 +179,7 @@ export interface RetrofitSummary {
   /** declined: every change was skipped at the prompt; aborted: "abort" was chosen (nothing written either way). */
   result: 'applied' | 'nothing-to-do' | 'dry-run' | 'rolled-back' | 'aborted' | 'declined';
   app: Plan['app'];
-  changes: { path: string; action: 'create' | 'edit'; owner: string; protection: string; lines: { line: number; description: string; removed: string[]; protection?: string }[]; applied: boolean }[];
+  changes: { path: string; action: 'create' | 'edit'; owner: string; protection: string; protections: string[]; lines: { line: number; description: string; removed: string[]; protection?: string }[]; applied: boolean }[];
   human: { file: string; line: number; what: string }[];
   blockers: { file: string; line: number; what: string }[];
   untouched: { file: string; line: number; what: string }[];
@@ -192,6 +192,8 @@ export interface RetrofitSummary {
   /** Gaps (medium or worse) the audit still reports after the change: left for a human. */
   remaining: { protection: string; rule: string; severity: string; description: string; locations: string[] }[];
   backup: string | null;
+  /** The workflow added, or the project's own CI with a job to add to it. */
+  ci: Plan['ci'];
   wallTimeMs: number;
 }
 
@@ -248,7 +250,7 @@ export async function retrofitCommand(argv: string[], io: RetrofitIO = processIO
 
   let plan: Plan;
   try {
-    plan = await planRetrofit(root, { only: args.only, env: io.env });
+    plan = await planRetrofit(root, { only: args.only, env: io.env, ...(args.testCmd ? { testCmd: args.testCmd } : {}) });
   } catch (error) {
     if (error instanceof AnalyserUnavailable) return fail(error.message);
     throw error;
@@ -258,7 +260,7 @@ export async function retrofitCommand(argv: string[], io: RetrofitIO = processIO
     root,
     result: 'nothing-to-do',
     app: plan.app,
-    changes: plan.changes.map((c) => ({ path: c.path, action: c.action, owner: c.owner, protection: c.protection, lines: c.changes, applied: false })),
+    changes: plan.changes.map((c) => ({ path: c.path, action: c.action, owner: c.owner, protection: c.protection, protections: c.protections, lines: c.changes, applied: false })),
     human: plan.human,
     blockers: plan.blockers,
     untouched: plan.untouched,
@@ -268,6 +270,7 @@ export async function retrofitCommand(argv: string[], io: RetrofitIO = processIO
     audit: { before: statuses(plan.audit), after: null },
     remaining: [],
     backup: null,
+    ci: plan.ci,
     wallTimeMs: 0,
   };
   const finish = (code: number) => {
@@ -366,12 +369,13 @@ export async function retrofitCommand(argv: string[], io: RetrofitIO = processIO
   // The hash-pinned lock production installs from (the "dependencies locked" check wants it);
   // compiled from what the project now declares, after the dependencies were added.
   const lockPath = path.join(root, LOCK_FILE);
-  if (!existsSync(lockPath)) {
+  // The lock is what production installs: the server protection's (--only narrows it too).
+  if (!existsSync(lockPath) && args.only.includes('server')) {
     const source = lockSource(root);
     const locked = await execa('uv', ['pip', 'compile', ...LOCK_FLAGS, '-o', LOCK_FILE, source], { cwd: root, reject: false, all: true, env: io.env, timeout: 300_000 });
     if (locked.exitCode === 0 && existsSync(lockPath)) {
       snapshot.set(LOCK_FILE, null);
-      summary.changes.push({ path: LOCK_FILE, action: 'create', owner: 'user', protection: 'server', lines: [{ line: 1, description: `compiled from ${source} with hashes (uv pip compile)`, removed: [] }], applied: true });
+      summary.changes.push({ path: LOCK_FILE, action: 'create', owner: 'user', protection: 'server', protections: ['server'], lines: [{ line: 1, description: `compiled from ${source} with hashes (uv pip compile)`, removed: [] }], applied: true });
       writeManifest(root, [{ path: LOCK_FILE, owner: 'user', after: readFileSync(lockPath, 'utf8') } as PlannedChange]);
     } else {
       rmSync(lockPath, { force: true });
@@ -455,8 +459,11 @@ export function renderSummary(summary: RetrofitSummary, plan: Plan): string {
   const lines: string[] = [];
   const verb = { applied: 'Retrofitted', 'nothing-to-do': 'Nothing to do for', 'dry-run': 'Plan for', 'rolled-back': 'Rolled back', aborted: 'Aborted (nothing written)', declined: 'Nothing written (every change skipped) for' }[summary.result];
   lines.push(`${verb} ${summary.root}${summary.app ? ` (app: ${summary.app.file}, ${summary.app.factory ? `factory ${summary.app.factory}()` : `module-level ${summary.app.var}`})` : ''}`);
+  // The dropped-in package is one line, not one per file (an allow-list with entries stays its own).
+  const packageFiles = summary.changes.filter((c) => c.action === 'create' && c.owner === 'generator' && /(^|\/)hardening\//.test(c.path) && !(c.protection === 'templates' && /template-audit-allowlist\.toml$/.test(c.path) && summary.human.some((h) => /allowlist/.test(h.what))));
   const linesFor = (name: string) =>
     summary.changes.flatMap((c) => {
+      if (packageFiles.includes(c)) return [];
       if (c.lines.length === 0) return c.protection === name ? [`  ${c.applied ? '+' : '·'} create ${c.path}`] : [];
       return c.lines.filter((l) => (l.protection ?? c.protection) === name).map((l) => `  ${c.applied ? '+' : '·'} ${c.path}:${l.line} ${l.description}`);
     });
@@ -479,15 +486,17 @@ export function renderSummary(summary: RetrofitSummary, plan: Plan): string {
       lines.push('  ! gunicorn.conf.py binds to loopback/unix only: a platform that routes to $PORT needs its bind set by a human');
     }
   }
-  // The dropped-in package is one line, not one per file.
-  const packageFiles = summary.changes.filter((c) => c.action === 'create' && /(^|\/)hardening\//.test(c.path) && c.protection === 'all');
-  const shared = linesFor('all').filter((line) => !packageFiles.some((c) => line.endsWith(` create ${c.path}`)));
+  const shared = linesFor('all');
   if (packageFiles.length > 0) {
     const dir = packageFiles[0]!.path.replace(/(^|\/)hardening\/.*$/, '$1hardening/');
     shared.push(`  ${packageFiles[0]!.applied ? '+' : '·'} create ${dir} (the hardening package: ${packageFiles.length} generator-owned files)`);
   }
   shared.push(...summary.skipped.filter((x) => x.protection === 'all').map((s) => `  ! ${s.file}:${s.line} ${s.what}`));
-  if (shared.length > 0) lines.push('\nshared (the hardening package and its one call):', ...shared);
+  for (const h of summary.human.filter((x) => /(^|\/)security\.(md|rst|txt)$/i.test(x.file))) shared.push(`  ! ${h.file} ${h.what}`);
+  if (summary.ci.snippet !== null) {
+    shared.push(`  ! CI: ${summary.ci.advice}:`, ...summary.ci.snippet.split('\n').map((line) => `      ${line}`));
+  }
+  if (shared.length > 0) lines.push('\nshared (the hardening package and its one call, SECURITY.md, CI):', ...shared);
   for (const u of summary.untouched) lines.push(`! ${u.file} left untouched: ${u.what}`);
   if (summary.tests) {
     const t = summary.tests;

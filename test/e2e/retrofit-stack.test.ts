@@ -4,13 +4,12 @@
 // retrofit added) and its fetch() call (through the added shim) work in headless Chromium with no
 // CSP violation. That fetch() is why the audit may call CSRF implemented after the retrofit: it
 // sends no token itself, and the browser shows that the shim the page loads first adds it.
-import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditProject } from '../../generators/audit/audit.js';
 import type { RetrofitSummary } from '../../generators/retrofit/command.js';
 import { CSP_PAGE, FIXED_HEADERS } from '../support/headers.js';
-import { fixturePython, fixtureRepo, retrofitJson } from '../support/retrofit.js';
-import { type Stack, startStack } from '../support/stack.js';
+import { fixturePython, fixtureRepo, retrofitJson, startRetrofitStack } from '../support/retrofit.js';
+import type { Stack } from '../support/stack.js';
 import { openStackBrowser } from '../support/browser.js';
 import { missingTools } from '../support/tools.js';
 
@@ -29,17 +28,7 @@ describe.skipIf(missing.length > 0)('a retrofitted project behind the generated 
     const run = await retrofitJson(repo.dir, python, '--yes', '--skip-install', '--no-tests');
     expect(run.result.exitCode, run.result.stderr).toBe(0);
     summary = run.summary;
-    const name = basename(repo.dir);
-    stack = await startStack({
-      projectDir: repo.dir,
-      names: { serviceName: name, domain: DOMAIN, installDir: `/srv/${name}` },
-      gunicornBind: 'unix',
-      prefix: join(repo.dir, '..', 'stack'),
-      venvDir: join(python, '..', '..'),
-      pythonPath: repo.dir,
-      // The fixture keeps its notes in memory: one worker, so every request sees them.
-      extraEnv: { WEB_CONCURRENCY: '1' },
-    });
+    stack = await startRetrofitStack(repo.dir, python, DOMAIN);
   });
 
   afterAll(async () => {
@@ -72,6 +61,7 @@ describe.skipIf(missing.length > 0)('a retrofitted project behind the generated 
   it('refuses a DELETE from the API without the token, so the browser\'s 200 below is the token\'s', async () => {
     const response = await stack.https('/api/notes/0', { method: 'DELETE', headers: { Referer: `${ORIGIN}/` } });
     expect(response.status).toBe(400);
+    expect(response.headers['x-csrf-refused'], 'a 400 for another reason than CSRF').toBe('1');
   });
 
   it('refuses a POST without a CSRF token with 400', async () => {
@@ -81,6 +71,7 @@ describe.skipIf(missing.length > 0)('a retrofitted project behind the generated 
       body: 'text=forged',
     });
     expect(response.status).toBe(400);
+    expect(response.headers['x-csrf-refused'], 'a 400 for another reason than CSRF').toBe('1');
     const page = await stack.https('/');
     expect(page.body).not.toContain('forged');
   });
