@@ -1418,6 +1418,10 @@ function evaluateHeaders(ctx: Context): ProtectionReport {
   // Flask-Talisman
   const talismans = extensionsOf(ctx, new Set(['Talisman']));
   const bound = talismans.filter((t) => t.bindings.length > 0);
+  const reportOnly =
+    bound.some((t) => constOf(t.kwargs.content_security_policy_report_only as Val) === true) ||
+    ctx.configSets('CSP_REPORT_ONLY').some((f) => constOf(f.value as Val) === true && ctx.inProduction(f).prod);
+  const strict = reportOnly ? 'Strict Content-Security-Policy, sent report-only' : 'Strict Content-Security-Policy';
   for (const t of bound) {
     const evidence = [...t.instances, ...t.bindings].map(here);
     b.control('Flask-Talisman adds security headers to every response', evidence);
@@ -1456,7 +1460,7 @@ function evaluateHeaders(ctx: Context): ProtectionReport {
             }
           }
           if (!b.gaps.slice(before).some((g) => g.severity === 'high')) {
-            b.control(`Strict Content-Security-Policy from ${policies.map((p) => p.file).join(', ')}`, [here(anchor), ...policies.map(here)]);
+            b.control(`${strict} from ${policies.map((p) => p.file).join(', ')}`, [here(anchor), ...policies.map(here)]);
           }
         } else if (csp === 'unknown') {
           b.control('Content-Security-Policy set through Talisman (computed at run time; not checked)', [here(anchor)]);
@@ -1465,7 +1469,7 @@ function evaluateHeaders(ctx: Context): ProtectionReport {
           for (const p of problems) b.gap(p.rule, `Content-Security-Policy: ${p.detail}.`, [where], p.severity);
           if (!problems.some((p) => p.severity === 'high')) {
             const nonce = constOf(kw.content_security_policy_nonce_in as Val) ?? (kw.content_security_policy_nonce_in?.t === 'list' ? 'list' : undefined);
-            b.control(`Strict Content-Security-Policy${nonce !== undefined ? ' with per-request script nonces' : ''}`, [where]);
+            b.control(`${strict}${nonce !== undefined ? ' with per-request script nonces' : ''}`, [where]);
           }
         }
       }
@@ -1483,6 +1487,17 @@ function evaluateHeaders(ctx: Context): ProtectionReport {
     }
     if (!('frame_options' in kw) || !isFalsy(kw.frame_options)) covered.add('x-frame-options');
     if (!('x_content_type_options' in kw) || !isFalsy(kw.x_content_type_options)) covered.add('x-content-type-options');
+  }
+  // A report-only policy blocks nothing: browsers only report what it would have blocked.
+  for (const t of bound) {
+    if (constOf(t.kwargs.content_security_policy_report_only as Val) === true) {
+      b.gap('headers/csp-report-only', 'Talisman sends the Content-Security-Policy report-only (content_security_policy_report_only=True): browsers block nothing.', [here(t.bindings[0]!)]);
+    }
+  }
+  for (const f of ctx.configSets('CSP_REPORT_ONLY')) {
+    if (constOf(f.value as Val) === true && ctx.inProduction(f).prod) {
+      b.gap('headers/csp-report-only', `CSP_REPORT_ONLY = True${f.cls ? ` in ${f.cls}` : ''}: the Content-Security-Policy only reports, browsers block nothing.`, [here(f)]);
+    }
   }
   for (const t of talismans.filter((x) => x.bindings.length === 0)) {
     b.gap('headers/talisman-unbound', 'Talisman() is created but never bound to the app.', t.instances.map(here));

@@ -119,7 +119,7 @@ export function retrofitFiles(record: RetrofitRecord, answers: Answers): Retrofi
 export const PROTECTION_NAMES = ['debug', 'server', 'secret', 'csrf', 'templates', 'headers'] as const;
 export type ProtectionName = (typeof PROTECTION_NAMES)[number];
 /** The protections that need the hardening package and its init_app call. */
-export const INIT_NEEDS: readonly ProtectionName[] = ['debug', 'secret', 'csrf', 'headers'];
+export const INIT_NEEDS: readonly ProtectionName[] = ['debug', 'secret', 'csrf', 'templates', 'headers'];
 
 /**
  * The parts of the hardening package, by the protections they serve (first match wins): a
