@@ -10,7 +10,6 @@ guards and, when it fails, the fix.
 import ast
 import contextlib
 import functools
-import logging
 import re
 import runpy
 import tomllib
@@ -22,7 +21,8 @@ from typing import NamedTuple
 
 from flask import Flask
 from flask_talisman import Talisman
-from flask_wtf.csrf import generate_csrf
+from flask_wtf.csrf import CSRFError, generate_csrf
+from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import deploy_scan
@@ -286,10 +286,10 @@ def check_csrf_routes(app: Flask) -> Verdict:
             continue
         url = _sample_url(app, rule)
         for method in methods:
-            with _csrf_refusals() as refusals:
+            with _csrf_refusals(app) as refusals:
                 code = client.open(url, method=method, base_url=base).status_code
-            # Refused only when Flask-WTF said so: an exempted view may answer 400 itself for
-            # the missing form data.
+            # Refused only for a CSRF reason: an exempted view may answer 400 itself for the
+            # missing form data.
             answers[f"{method} {url}"] = (code, code == CSRF_REFUSED and bool(refusals))
     unprotected = {route: code for route, (code, refused) in answers.items() if not refused}
     if unprotected:
@@ -303,20 +303,29 @@ def check_csrf_routes(app: Flask) -> Verdict:
 
 
 @contextlib.contextmanager
-def _csrf_refusals():
-    """The refusals Flask-WTF logs ("The CSRF token is missing.") while the block runs."""
-    records: list[logging.LogRecord] = []
-    handler = logging.Handler(logging.INFO)
-    handler.emit = records.append
-    logger = logging.getLogger("flask_wtf.csrf")
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
+def _csrf_refusals(app: Flask) -> Iterator[list[str]]:
+    """The CSRFError reasons ("The CSRF token is missing.") the app answers with in the block.
+
+    Read from the exception on its way to the app's error handlers, so neither a handler of the
+    project's own nor a logging set-up that silences Flask-WTF's logger hides a refusal.
+    """
+    reasons: list[str] = []
+    own = vars(app).get("handle_http_exception")
+    handle = app.handle_http_exception
+
+    def record(error: HTTPException) -> object:
+        if isinstance(error, CSRFError):
+            reasons.append(str(error.description))
+        return handle(error)
+
+    app.handle_http_exception = record
     try:
-        yield records
+        yield reasons
     finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
+        if own is None:
+            del app.handle_http_exception  # the class's own method again
+        else:
+            app.handle_http_exception = own
 
 
 @app_check("security headers (Talisman)")

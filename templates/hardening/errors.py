@@ -1,7 +1,9 @@
 """Error responses that say what went wrong in general terms, and nothing more.
 
 The exception (and its description, which may carry internals) goes to the log only; the
-client gets one of the fixed messages below.
+client gets one of the fixed messages below. A CSRF refusal also says what it is, for machines:
+the header ``X-CSRF-Refused: 1``, which no other answer carries (a 400 alone may be a view
+refusing bad input).
 """
 
 from flask import Blueprint, Flask, jsonify, render_template, request
@@ -20,6 +22,7 @@ MESSAGES = {
     500: "Something went wrong on our side. It has been logged.",
 }
 CSRF_MESSAGE = "The form expired or was not sent from this site. Reload the page and try again."
+CSRF_REFUSED_HEADER = "X-CSRF-Refused"
 FALLBACK_MESSAGE = "The request could not be completed."
 # The app's own error.html when it has one; else the plain page that ships with this package.
 ERROR_TEMPLATES = ["error.html", "hardening/error.html"]
@@ -36,6 +39,8 @@ def handle_http_error(error: HTTPException) -> ResponseReturnValue:
     title = HTTP_STATUS_CODES.get(code, "Error")
     message = CSRF_MESSAGE if isinstance(error, CSRFError) else MESSAGES.get(code, FALLBACK_MESSAGE)
     headers = {}
+    if isinstance(error, CSRFError):
+        headers[CSRF_REFUSED_HEADER] = "1"
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         headers["Allow"] = ", ".join(error.valid_methods)
     if _wants_json():

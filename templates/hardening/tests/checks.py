@@ -6,11 +6,12 @@ switches one off and expects the check that guards it, by name, to fail.
 
 import ast
 import json
+import logging
 import secrets
 
 import pytest
 from click.testing import CliRunner
-from flask import Flask
+from flask import Flask, request
 
 from ..checks import (
     check_body_limits,
@@ -144,6 +145,29 @@ def test_an_exemption_outside_the_allow_list_fails(production_app, exempt_view):
     assert f"POST {url} (" in check_csrf_routes(production_app).detail
 
 
+def test_a_400_for_another_reason_is_no_csrf_refusal(build, monkeypatch):
+    # An exempted view that 400s on a missing field looks refused when only the status counts.
+    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
+    app = build("production")
+
+    @app.post("/upload")
+    def upload():
+        return request.form["file_id"]  # missing: 400 Bad Request, from the view
+
+    csrf.exempt(upload)
+    try:
+        result = check_csrf_routes(app)
+    finally:
+        csrf._exempt_views.discard(f"{upload.__module__}.{upload.__name__}")
+    assert result.detail == "answered without a CSRF token: POST /upload (400)"
+
+
+def test_the_route_sweep_sees_refusals_whatever_the_logging_set_up(production_app, monkeypatch):
+    # dictConfig disables loggers that exist already (its default): Flask-WTF's among them.
+    monkeypatch.setattr(logging.getLogger("flask_wtf.csrf"), "disabled", True)
+    assert check_csrf_routes(production_app).ok
+
+
 def test_an_app_without_talisman_fails():
     assert check_talisman(Flask(__name__)).detail == "Flask-Talisman is not active"
 
@@ -262,10 +286,11 @@ def test_the_command_prints_one_line_per_check_and_json(project_root, hardening_
     where = ["--project", str(project_root), "--wsgi", hardening_wsgi]
     text = runner.invoke(security_cli, ["check", *where])
     assert text.exit_code == 0, text.output
-    lines = text.output.splitlines()
+    *checks, summary = text.output.splitlines()
+    assert checks, "no check ran"  # all() of nothing would pass
     # "!" is a warning (the domain of a project generated for localhost), never a failure.
-    assert all(line.startswith(("✓ ", "! ")) for line in lines[:-1])
-    assert lines[-1].endswith(" passed, 0 failed")
+    assert [line for line in checks if not line.startswith(("✓ ", "! "))] == []
+    assert summary.endswith(" passed, 0 failed")
 
     machine = runner.invoke(security_cli, ["check", "--json", *where])
     payload = json.loads(machine.output)

@@ -91,6 +91,15 @@ def test_csrf_failure_page_explains_without_internals(failing_client):
     assert response.status_code == 400
     assert "Reload the page" in body
     assert "CSRF token is missing" not in body
+    # What tells a CSRF refusal from any other 400, for the project's tests and monitoring.
+    assert response.headers.get("X-CSRF-Refused") == "1"
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/json"])
+def test_only_a_csrf_refusal_carries_the_csrf_header(failing_client, accept):
+    response = failing_client.get("/refuse/400", headers={"Accept": accept})
+    assert response.status_code == 400
+    assert "X-CSRF-Refused" not in response.headers
 
 
 def test_error_pages_set_no_session_cookie(production_client):

@@ -155,19 +155,16 @@ def test_testing_makes_a_fresh_random_key(build):
     check_strength(first)
 
 
-def test_fallbacks_come_from_a_comma_separated_variable(build, monkeypatch):
-    old = [secrets.token_hex(32), secrets.token_hex(32)]
-    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
-    monkeypatch.setenv("SECRET_KEY_FALLBACKS", f"{old[0]}, {old[1]}")
-    assert build("production").config["SECRET_KEY_FALLBACKS"] == old
-
-
-def test_fallbacks_come_from_a_file(build, tmp_path, monkeypatch):
+@pytest.mark.parametrize("source", ["SECRET_KEY_FALLBACKS", "SECRET_KEY_FALLBACKS_FILE"])
+def test_fallbacks_come_from_a_comma_separated_variable_or_a_file(
+    build, tmp_path, monkeypatch, source
+):
     old = [secrets.token_hex(32), secrets.token_hex(32)]
     fallback_file = tmp_path / "fallbacks"
     fallback_file.write_text("\n".join(old) + "\n", encoding="utf-8")
+    value = str(fallback_file) if source.endswith("_FILE") else f"{old[0]}, {old[1]}"
     monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
-    monkeypatch.setenv("SECRET_KEY_FALLBACKS_FILE", str(fallback_file))
+    monkeypatch.setenv(source, value)
     assert build("production").config["SECRET_KEY_FALLBACKS"] == old
 
 

@@ -13,6 +13,8 @@ def test_echo_with_token_answers_json(client, csrf_headers):
 def test_echo_without_token_is_refused_as_json(client):
     response = client.post("/api/echo", json={"message": "hi"})
     assert response.status_code == 400
+    # Refused for CSRF (hardening/errors.py marks only that refusal), not for the body.
+    assert response.headers.get("X-CSRF-Refused") == "1"
     assert response.is_json
 
 
