@@ -13,7 +13,9 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask, request
 
+from .. import checks
 from ..checks import (
+    Result,
     check_body_limits,
     check_csp,
     check_csrf,
@@ -27,6 +29,7 @@ from ..checks import (
     check_proxy_fix,
     check_secret_key,
     check_session_cookie,
+    check_sources,
     check_talisman,
     check_trusted_hosts,
     literal_secret_lines,
@@ -320,3 +323,145 @@ def test_the_debugger_wrapped_around_the_app_fails(tmp_path):
     debug = [result.detail for result in results if result.name.startswith("debug off")]
     assert "wsgi.py serves the app through Werkzeug's DebuggedApplication" in debug
     assert any("(DebuggedApplication)" in detail for detail in debug)
+
+
+def test_a_result_line_shows_the_fix_only_when_something_is_wrong():
+    assert Result("n", ok=True, detail="d", fix="f").line() == "✓ n: d"
+    assert Result("n", ok=True, detail="d", fix="f", warning=True).line() == "! n: d — fix: f"
+    assert Result("n", ok=False, detail="d", fix="f").line() == "✗ n: d — fix: f"
+    assert Result("n", ok=False, detail="d").line() == "✗ n: d"
+
+
+def test_a_failure_is_false_not_just_falsy(tmp_path):
+    # `flask security check --json` prints ok as it is: null would not read as a failure.
+    assert check_lock_file(tmp_path).as_dict()["ok"] is False
+    assert check_csrf(Flask(__name__)).as_dict()["ok"] is False
+
+
+def test_the_app_log_is_silenced_while_the_checks_run(production_app, monkeypatch):
+    seen = []
+    monkeypatch.setattr(checks, "APP_CHECKS", (lambda app: seen.append(app.logger.disabled),))
+    production_app.logger.disabled = False
+    run_checks(production_app)
+    assert seen == [True]
+    assert production_app.logger.disabled is False
+
+
+def test_the_source_scan_names_every_file_and_line(tmp_path):
+    files = {
+        "broken.py": "def (:\n",
+        "a.py": 'SECRET_KEY = "abc"\n',
+        "b.py": "import x\nMarkup(data)\n",
+        "c.py": 'app.secret_key = b"abc"\nMarkup(other)\n',
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    results = check_sources(tmp_path / name for name in files)
+    assert [(result.name, result.ok, result.detail) for result in results] == [
+        (
+            "secret key not in code",
+            False,
+            "a literal SECRET_KEY in broken.py: cannot parse (invalid syntax), a.py:1, c.py:1",
+        ),
+        (
+            "templates autoescaped (Markup in code)",
+            False,
+            "Markup() on a value that is not a literal in b.py:2, c.py:2",
+        ),
+    ]
+    assert "rotate the key" in results[0].fix
+    assert results[1].fix.startswith("pass the value to a template and let autoescaping")
+
+
+def test_a_clean_source_passes_the_scan(tmp_path):
+    (tmp_path / "ok.py").write_text('Markup("<b>fixed</b>")\n', encoding="utf-8")
+    assert [
+        (result.name, result.ok, result.detail) for result in check_sources([tmp_path / "ok.py"])
+    ] == [
+        ("secret key not in code", True, "no literal SECRET_KEY in the package or wsgi.py"),
+        ("templates autoescaped (Markup in code)", True, "no Markup() on data in the package"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from markupsafe import escape as esc\nesc(name)",  # another import renamed
+        'handlers["x"](name)',  # a call of neither a name nor an attribute
+        "get_handler()(name)",
+    ],
+)
+def test_other_calls_are_not_markup(source):
+    assert list(markup_call_lines(ast.parse(source))) == []
+
+
+def test_markup_is_found_after_other_calls():
+    assert list(markup_call_lines(ast.parse("print(1)\nMarkup(name)"))) == [2]
+
+
+def test_a_number_is_no_literal_key():
+    # Flask signs with str or bytes only: a number there is a broken config, not a leaked key.
+    assert list(literal_secret_lines(ast.parse("SECRET_KEY = 1"))) == []
+
+
+@pytest.mark.usefixtures("throwaway_key")
+def test_the_domain_check_says_what_to_set(production_app, project_root, monkeypatch):
+    monkeypatch.setitem(production_app.config, "TRUSTED_HOSTS", ["example.org"])
+    [domain] = check_domain(production_app, project_root)
+    assert (domain.status, domain.detail) == ("ok", "TRUSTED_HOSTS = ['example.org']")
+    monkeypatch.setitem(production_app.config, "TRUSTED_HOSTS", ["localhost"])
+    [domain] = check_domain(production_app, project_root)
+    assert (
+        domain.detail == "still localhost: nginx, certbot and TRUSTED_HOSTS fail for a real domain"
+    )
+    assert domain.fix.startswith(
+        "set the real domain in ProductionConfig.TRUSTED_HOSTS (config.py)"
+    )
+    assert domain.fix.endswith("the certificate paths of deploy/nginx/ (deploy/README.md, step 0)")
+
+
+def test_lock_entries_match_by_normalised_name_and_their_own_hashes(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\ndependencies = ["Flask_WTF>=1.2", "flask.talisman"]\n', encoding="utf-8"
+    )
+    lock = tmp_path / "requirements.lock"
+    lock.write_text("flask-wtf==1.2.2 \\\n    --hash=sha256:abc\n", encoding="utf-8")
+    assert check_lock_file(tmp_path).detail == "requirements.lock does not pin flask-talisman"
+    # A hash in a comment is no hash.
+    lock.write_text(
+        "flask-wtf==1.2.2 \\\n    --hash=sha256:abc\n"
+        "Flask_Talisman==1.1.0  # --hash=sha256:only-in-a-comment # pinned by hand\n",
+        encoding="utf-8",
+    )
+    detail = check_lock_file(tmp_path).detail
+    assert detail == "requirements.lock has entries without --hash: flask-talisman"
+
+
+class _Middleware:
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        return self.app(environ, start_response)
+
+
+def test_proxy_fix_is_found_under_other_middleware(production_app, monkeypatch):
+    proxy_fix = production_app.wsgi_app
+    monkeypatch.setattr(production_app, "wsgi_app", _Middleware(_Middleware(proxy_fix)))
+    assert check_proxy_fix(production_app).ok
+    monkeypatch.setattr(production_app, "wsgi_app", _Middleware(_Middleware(proxy_fix.app)))
+    assert check_proxy_fix(production_app).detail == (
+        "ProxyFix is not in place: behind nginx every request looks like plain http"
+    )
+
+
+def test_an_allow_listed_exemption_passes(production_app, exempt_view, monkeypatch):
+    _, url = exempt_view
+    endpoint, _ = production_app.url_map.bind("localhost").match(url, method="POST")
+    allow = {endpoint: "signed by the sender", "retired": "a view that is gone"}
+    monkeypatch.setattr(checks, "CSRF_EXEMPT", allow)
+    result = check_csrf_exemptions(production_app)
+    assert (result.ok, result.detail) == (
+        True,
+        f"only the allow-list in security.py ({', '.join(sorted(allow))})",
+    )
