@@ -13,9 +13,10 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask, request
 
-from .. import checks
+from .. import checks, deploy_scan
 from ..checks import (
     Result,
+    app_policy,
     check_body_limits,
     check_csp,
     check_csrf,
@@ -33,6 +34,7 @@ from ..checks import (
     check_talisman,
     check_trusted_hosts,
     literal_secret_lines,
+    load_wsgi_app,
     markup_call_lines,
     run_checks,
 )
@@ -465,3 +467,124 @@ def test_an_allow_listed_exemption_passes(production_app, exempt_view, monkeypat
         True,
         f"only the allow-list in security.py ({', '.join(sorted(allow))})",
     )
+
+
+def test_a_build_that_crashes_is_named_by_its_cause(tmp_path):
+    wsgi = tmp_path / "wsgi.py"
+    for error, name in (("boom", "production build"), ("FLASK_DEBUG is on", "debug off")):
+        wsgi.write_text(f"raise RuntimeError({error!r})\n", encoding="utf-8")
+        [first] = [result for result in check_project(tmp_path) if not result.ok][:1]
+        assert (first.name, first.detail, first.fix) == (
+            name,
+            f"wsgi.py does not build: RuntimeError: {error}",
+            "gunicorn would fail the same way",
+        )
+
+
+def test_a_wsgi_file_without_an_app_does_not_build(tmp_path):
+    (tmp_path / "wsgi.py").write_text("application = None\n", encoding="utf-8")
+    [first] = [result for result in check_project(tmp_path) if not result.ok][:1]
+    assert first.detail == (
+        "wsgi.py does not build: TypeError: wsgi.py defines no Flask `app` gunicorn could serve"
+    )
+
+
+def test_the_app_is_found_inside_middleware(tmp_path):
+    (tmp_path / "wsgi.py").write_text(
+        "from flask import Flask\n\n\n"
+        "class Outer:\n    def __init__(self, app):\n        self.app = app\n\n\n"
+        "class Inner:\n    def __init__(self, application):\n"
+        "        self.application = application\n\n\n"
+        "app = Outer(Inner(Flask('served')))\n",
+        encoding="utf-8",
+    )
+    app, wrappers = load_wsgi_app(tmp_path / "wsgi.py")
+    assert (app.name, wrappers) == ("served", ["Outer", "Inner"])
+
+
+@pytest.mark.usefixtures("throwaway_key")
+def test_the_source_scan_covers_the_package_of_the_app(tmp_path):
+    (tmp_path / "wsgi.py").write_text("from flask import Flask\n\napp = Flask(__name__)\n")
+    (tmp_path / "settings.py").write_text('SECRET_KEY = "abc"\n', encoding="utf-8")
+    [scan] = [
+        result for result in check_project(tmp_path) if result.name == "secret key not in code"
+    ]
+    assert scan.detail == "a literal SECRET_KEY in settings.py:1"
+
+
+def test_a_debugger_wrapped_around_the_app_names_the_fix(tmp_path):
+    (tmp_path / "wsgi.py").write_text(
+        "from flask import Flask\nfrom werkzeug.debug import DebuggedApplication\n\n"
+        "app = DebuggedApplication(Flask(__name__), evalex=True)\n",
+        encoding="utf-8",
+    )
+    [wrapped] = [r for r in check_project(tmp_path) if r.detail.endswith("DebuggedApplication")]
+    assert wrapped.fix.startswith("serve the Flask app itself")
+
+
+def test_each_deploy_protection_has_its_line(production_app, project_root):
+    results = check_deploy_files(project_root, app_policy(production_app))
+    assert [result.name for result in results] == [
+        "debug off in deploy files",
+        *deploy_scan.PROTECTIONS,
+    ]
+    details = {result.name: result.detail for result in results}
+    assert details["debug off in deploy files"].startswith("no debug switch in gunicorn.conf.py, ")
+    assert details == details | {
+        deploy_scan.WSGI_SERVER: "loopback or unix socket only, trusts loopback, preloads the app",
+        deploy_scan.NGINX_HEADERS: "every location sends the app's headers, none weaker",
+        deploy_scan.NGINX_TLS: (
+            "TLS 1.2/1.3, intermediate ciphers; curves and session cache in the default server"
+        ),
+        deploy_scan.NGINX_LIMITS: (
+            "timeouts, per-address rate and connection limits, body size; "
+            "429s kept out of the access log"
+        ),
+        deploy_scan.NGINX_STATIC: "dotfiles and backup files refused",
+    }
+    notes, _ = deploy_scan.check_systemd(project_root)
+    assert details[deploy_scan.SANDBOX] == "; ".join(notes)
+    assert notes
+    without_app = {result.name: result.detail for result in check_deploy_files(project_root)}
+    assert without_app[deploy_scan.NGINX_HEADERS] == "not compared: the app did not build"
+
+
+def test_an_empty_folder_has_no_deploy_files(tmp_path):
+    details = {result.name: result.detail for result in check_deploy_files(tmp_path)}
+    assert details["debug off in deploy files"] == "no debug switch in any deploy file (none found)"
+    assert details[deploy_scan.SANDBOX] == "no systemd unit in deploy/"
+
+
+def test_each_deploy_finding_is_a_failure_of_its_protection(tmp_path):
+    (tmp_path / "gunicorn.conf.py").write_text('bind = "0.0.0.0:8000"\n', encoding="utf-8")
+    findings = deploy_scan.check_gunicorn(tmp_path)
+    assert findings
+    mine = [
+        result for result in check_deploy_files(tmp_path) if result.name == deploy_scan.WSGI_SERVER
+    ]
+    assert [(r.ok, r.detail, r.fix) for r in mine] == [(False, str(f), f.fix) for f in findings]
+
+
+def test_a_lock_file_problem_names_the_file(tmp_path):
+    missing = check_lock_file(tmp_path)
+    assert (missing.name, missing.detail) == (
+        "dependencies locked",
+        "requirements.lock is missing: production would resolve versions at deploy time",
+    )
+    assert missing.fix.startswith("refresh it with the command at the top of requirements.lock")
+    (tmp_path / "requirements.lock").write_text("a==1\nb==2\n", encoding="utf-8")
+    unhashed = check_lock_file(tmp_path)
+    assert (unhashed.name, unhashed.detail, unhashed.fix) == (
+        "dependencies locked",
+        "requirements.lock has entries without --hash: a, b",
+        missing.fix,
+    )
+    (tmp_path / "requirements.lock").write_text("a==1 --hash=sha256:0\n", encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text("[project\n", encoding="utf-8")
+    broken = check_lock_file(tmp_path)
+    assert (broken.name, broken.ok, broken.fix) == (
+        "dependencies locked",
+        False,
+        "fix pyproject.toml",
+    )
+    assert broken.detail.startswith("pyproject.toml cannot be read: ")
