@@ -5,7 +5,7 @@ that must be flagged, so a broken audit cannot pass silently.
 """
 
 import pytest
-from jinja2 import DictLoader, Environment, select_autoescape
+from jinja2 import DictLoader, Environment, TemplateSyntaxError, select_autoescape
 
 from ..template_audit import (
     DEFAULT_ALLOWLIST,
@@ -13,6 +13,7 @@ from ..template_audit import (
     AllowlistError,
     audit_app,
     audit_environment,
+    audit_source,
     load_allowlist,
 )
 
@@ -89,3 +90,40 @@ def test_a_safe_filter_added_to_the_app_is_caught(production_app, tmp_path, monk
     monkeypatch.setattr(loader, "searchpath", [*loader.searchpath, str(tmp_path)])
     report = audit_app(production_app)
     assert [(f.template, f.rule) for f in report.findings] == [("added.html", "safe-filter")]
+
+
+def test_findings_name_the_template_line_rule_and_why():
+    source = (
+        "{{ a|safe }}\n"
+        "{% autoescape false %}{{ b }}{% endautoescape %}\n"
+        "{{ Markup(c) }}\n"
+        "{% autoescape true %}{{ d }}{% endautoescape %}\n"
+        "{% autoescape e %}{{ f }}{% endautoescape %}\n"
+    )
+    env = Environment(autoescape=False)  # noqa: S701 - what the audit must flag
+    found = audit_source(env, source, "mail.txt")
+    off = "autoescape is switched off (or set from an expression) in this block"
+    assert [str(finding) for finding in found] == [
+        "mail.txt:1: not-autoescaped: this file type is rendered without autoescaping",
+        "mail.txt:1: safe-filter: output marked safe is not escaped",
+        f"mail.txt:2: autoescape-off: {off}",
+        "mail.txt:3: markup: Markup() marks text as safe HTML without escaping it",
+        f"mail.txt:5: autoescape-off: {off}",
+    ]
+
+
+def test_a_broken_template_is_named_in_the_error():
+    with pytest.raises(TemplateSyntaxError) as error:
+        audit_source(Environment(autoescape=True), "{% if %}", "broken.html")
+    assert error.value.name == "broken.html"
+
+
+def test_the_app_audit_reads_the_allowlist_it_is_given(production_app, tmp_path):
+    path = tmp_path / "allowlist.toml"
+    path.write_text(
+        '[[allow]]\ntemplate = "nowhere.html"\nrule = "safe-filter"\nreason = "gone"\n',
+        encoding="utf-8",
+    )
+    assert audit_app(production_app, path).unused == [
+        Allowance("nowhere.html", "safe-filter", "gone")
+    ]
