@@ -33,6 +33,7 @@ from ..checks import (
     check_sources,
     check_talisman,
     check_trusted_hosts,
+    is_production_code,
     literal_secret_lines,
     load_wsgi_app,
     markup_call_lines,
@@ -428,7 +429,12 @@ def test_lock_entries_match_by_normalised_name_and_their_own_hashes(tmp_path):
     )
     lock = tmp_path / "requirements.lock"
     lock.write_text("flask-wtf==1.2.2 \\\n    --hash=sha256:abc\n", encoding="utf-8")
-    assert check_lock_file(tmp_path).detail == "requirements.lock does not pin flask-talisman"
+    missing = check_lock_file(tmp_path)
+    assert (missing.name, missing.detail) == (
+        "dependencies locked",
+        "requirements.lock does not pin flask-talisman",
+    )
+    assert missing.fix.startswith("refresh it with the command at the top of requirements.lock")
     # A hash in a comment is no hash.
     lock.write_text(
         "flask-wtf==1.2.2 \\\n    --hash=sha256:abc\n"
@@ -588,3 +594,41 @@ def test_a_lock_file_problem_names_the_file(tmp_path):
         "fix pyproject.toml",
     )
     assert broken.detail.startswith("pyproject.toml cannot be read: ")
+
+
+def test_routes_with_arguments_are_swept_at_a_url_that_matches(production_app):
+    @production_app.post("/items/<int:number>/<uuid:key>")
+    def change_item(number, key):
+        return "changed"
+
+    result = check_csrf_routes(production_app)
+    assert result.ok, result.detail
+
+
+@pytest.mark.parametrize(
+    ("path", "production"),
+    [
+        ("views.py", True),
+        ("blog/models.py", True),
+        ("test_views.py", False),
+        ("conftest.py", False),
+        ("tests/helpers.py", False),
+        (".venv/lib/module.py", False),
+    ],
+)
+def test_production_code_is_the_package_without_tests(tmp_path, path, production):
+    assert is_production_code(tmp_path / path, tmp_path) is production
+
+
+def test_the_hardening_tests_module_is_not_production_code():
+    package = checks.TESTING_MODULE.parent
+    assert not is_production_code(checks.TESTING_MODULE, package)
+    assert is_production_code(package / "checks.py", package)
+
+
+def test_a_complete_lock_file_says_how_many_it_pins(tmp_path):
+    (tmp_path / "requirements.lock").write_text(
+        "a==1 --hash=sha256:0\nb==2 --hash=sha256:1\n", encoding="utf-8"
+    )
+    result = check_lock_file(tmp_path)
+    assert (result.ok, result.detail) == (True, "requirements.lock pins 2 packages with hashes")

@@ -127,3 +127,39 @@ def test_the_app_audit_reads_the_allowlist_it_is_given(production_app, tmp_path)
     assert audit_app(production_app, path).unused == [
         Allowance("nowhere.html", "safe-filter", "gone")
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("[[allow]\n", r"allowlist\.toml: not valid TOML \("),
+        ("allow = 1\n", r"allowlist\.toml: use \[\[allow\]\] tables"),
+        ('allow = ["a.html"]\n', r"allowlist\.toml: entry 1 needs a template, a rule and a reason"),
+        (
+            (
+                '[[allow]]\ntemplate = "a.html"\nrule = "markup"\nreason = "fixed text"\n'
+                '[[allow]]\ntemplate = "b.html"\nrule = " "\nreason = "x"\n'
+            ),
+            r"allowlist\.toml: entry 2 needs a template, a rule and a reason",
+        ),
+    ],
+)
+def test_a_malformed_allowlist_says_where(tmp_path, text, error):
+    path = tmp_path / "allowlist.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(AllowlistError, match=error):
+        load_allowlist(path)
+
+
+def test_allowlist_entries_are_read_trimmed(tmp_path):
+    path = tmp_path / "allowlist.toml"
+    path.write_text(
+        '[[allow]]\ntemplate = " a.html "\nrule = "markup"\nreason = " fixed text "\n',
+        encoding="utf-8",
+    )
+    assert load_allowlist(path) == [Allowance("a.html", "markup", "fixed text")]
+
+
+def test_an_environment_without_templates_cannot_be_audited():
+    with pytest.raises(ValueError, match="no loader, so there are no templates to audit"):
+        audit_environment(Environment(autoescape=True))
