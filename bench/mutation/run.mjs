@@ -159,12 +159,15 @@ const mutmutRun = (names) => {
   capped ||= result.status === 124 || result.status === 130;
   return `${result.stdout}${result.stderr}`;
 };
-let log = mutmutRun([]);
-if (resume && !capped) {
+// On a resume the survivors go first (the tests added since are what the resume is for), then
+// the mutants not yet run and those of functions whose source changed.
+let log = '';
+if (resume) {
   const statuses = run(mutmut, ['results', '--all', 'true'], { cwd: project, env, check: false }).stdout;
   const again = [...statuses.matchAll(/^\s*(\S+__mutmut_\d+): (survived|no tests)$/gm)].map((match) => match[1]);
   if (again.length > 0) log += mutmutRun(again);
 }
+if (!capped) log += mutmutRun([]);
 seconds = (Date.now() - started) / 1000;
 writeFileSync(join(cache, 'mutmut.log'), log); // why a run checked nothing
 sessions.push({ date: new Date().toISOString(), resume, seconds: Math.round(seconds), capped });

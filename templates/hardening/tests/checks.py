@@ -487,8 +487,9 @@ def test_a_build_that_crashes_is_named_by_its_cause(tmp_path):
         )
 
 
-def test_a_wsgi_file_without_an_app_does_not_build(tmp_path):
-    (tmp_path / "wsgi.py").write_text("application = None\n", encoding="utf-8")
+@pytest.mark.parametrize("source", ["application = None\n", "app = object()\n"])
+def test_a_wsgi_file_without_an_app_does_not_build(tmp_path, source):
+    (tmp_path / "wsgi.py").write_text(source, encoding="utf-8")
     [first] = [result for result in check_project(tmp_path) if not result.ok][:1]
     assert first.detail == (
         "wsgi.py does not build: TypeError: wsgi.py defines no Flask `app` gunicorn could serve"
@@ -632,3 +633,19 @@ def test_a_complete_lock_file_says_how_many_it_pins(tmp_path):
     )
     result = check_lock_file(tmp_path)
     assert (result.ok, result.detail) == (True, "requirements.lock pins 2 packages with hashes")
+
+
+@pytest.mark.usefixtures("throwaway_key")
+def test_the_project_check_compares_nginx_with_the_app(project_root, hardening_wsgi):
+    [headers] = [
+        result
+        for result in check_project(project_root, hardening_wsgi)
+        if result.name == deploy_scan.NGINX_HEADERS
+    ]
+    assert headers.detail == "every location sends the app's headers, none weaker"
+
+
+def test_a_debug_switch_names_its_fix(tmp_path):
+    (tmp_path / "gunicorn.conf.py").write_text("reload = True\n", encoding="utf-8")
+    [result] = [r for r in check_deploy_files(tmp_path) if r.name == "debug off in deploy files"]
+    assert result.fix.startswith("remove it: systemd restarts the service")

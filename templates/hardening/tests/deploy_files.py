@@ -25,6 +25,7 @@ from ..deploy_scan import (
     SANDBOX,
     SYSTEMD,
     WSGI_SERVER,
+    AppPolicy,
     check_gunicorn,
     check_nginx,
     check_systemd,
@@ -287,3 +288,43 @@ def test_an_nginx_file_that_does_not_parse_is_a_finding(tmp_path):
     assert any(
         "cannot parse: deploy/nginx/site.conf:3: unexpected }" in finding for finding in findings
     ), findings
+
+
+def test_each_location_is_compared_header_by_header(tmp_path):
+    (tmp_path / "deploy" / "nginx").mkdir(parents=True)
+    (tmp_path / "deploy" / "nginx" / "site.conf").write_text(
+        "server {\n"
+        "    listen 443 ssl;\n"
+        "    server_name example.org;\n"
+        "    location / {\n"
+        '        add_header X-Frame-Options "SAMEORIGIN";\n'
+        "        add_header Referrer-Policy;\n"
+        "    }\n"
+        "    location = /health {\n"
+        "    }\n"
+        "}\n",
+        encoding="utf-8",
+    )
+    policy = AppPolicy(
+        {
+            "X-Content-Type-Options": "nosniff",
+            "X-Frame-Options": "DENY",
+            "Referrer-Policy": "no-referrer",
+        },
+        None,
+    )
+    findings = [f for f in check_nginx(tmp_path, policy) if f.protection == NGINX_HEADERS]
+    site = "deploy/nginx/site.conf"
+    assert [(f.path, f.line, f.problem) for f in findings] == [
+        (site, 4, "location / sends no X-Content-Type-Options"),
+        (site, 5, "X-Frame-Options is not sent on error responses (no `always`)"),
+        (site, 5, "X-Frame-Options: nginx sends 'SAMEORIGIN', the app 'DENY'"),
+        (site, 6, "Referrer-Policy is not sent on error responses (no `always`)"),
+        (site, 6, "Referrer-Policy: nginx sends '', the app 'no-referrer'"),
+        (
+            site,
+            8,
+            "location = /health sends none of the security headers (no include of the snippet)",
+        ),
+    ]
+    assert all(f.fix.startswith("include the security headers snippet") for f in findings)
