@@ -11,7 +11,7 @@ import secrets
 
 import pytest
 from click.testing import CliRunner
-from flask import Flask, request
+from flask import Blueprint, Flask, request
 
 from .. import checks, deploy_scan
 from ..checks import (
@@ -649,3 +649,21 @@ def test_a_debug_switch_names_its_fix(tmp_path):
     (tmp_path / "gunicorn.conf.py").write_text("reload = True\n", encoding="utf-8")
     [result] = [r for r in check_deploy_files(tmp_path) if r.name == "debug off in deploy files"]
     assert result.fix.startswith("remove it: systemd restarts the service")
+
+
+def test_a_blueprint_exempt_as_a_whole_fails(build, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
+    app = build("production")
+    hooks = Blueprint("hooks", __name__)
+
+    @hooks.post("/hooks/ping")
+    def ping():
+        return "pong"
+
+    csrf.exempt(hooks)
+    try:
+        app.register_blueprint(hooks)
+        assert check_csrf_exemptions(app).detail == "blueprint hooks is exempt as a whole"
+    finally:
+        # Flask-WTF has no public way to take an exemption back.
+        csrf._exempt_blueprints.discard(hooks)

@@ -275,6 +275,14 @@ def test_a_deploy_file_that_is_not_utf8_is_still_read(tmp_path):
         ('config = {}\n"""inside\nreload=True\n  also reload = True\n"""; reload = True\n', [5]),
         ("def f():\n    '''doc\nreload=True\n    '''\n", []),
         ("reload = True\nx = '''never closed\n", [1]),  # no tokens: every line is code
+        # A docstring deep in blocks: its inner lines are blanked from column 0.
+        (
+            (
+                "if a:\n    if b:\n        if c:\n            if d:\n"
+                "                '''doc\nreload = True\n'''\n"
+            ),
+            [],
+        ),
     ],
 )
 def test_python_comments_and_docstrings_are_blanked_exactly(text, lines):
@@ -328,3 +336,15 @@ def test_each_location_is_compared_header_by_header(tmp_path):
         ),
     ]
     assert all(f.fix.startswith("include the security headers snippet") for f in findings)
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        # systemd reads "#" as a comment only at the start of a line.
+        (SYSTEMD, 'Environment="NOTE=a #b" FLASK_DEBUG=1'),
+        (ENV, "FLASK_DEBUG=1  # on in development"),
+    ],
+)
+def test_a_switch_before_or_after_a_hash_is_found(kind, text):
+    assert [switch.rule for switch in scan_text(text + "\n", kind, "file")] == ["FLASK_DEBUG"]
