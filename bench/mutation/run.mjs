@@ -117,21 +117,31 @@ if (!reportOnly && resume) {
   run('git', ['add', '--all'], { cwd: project });
   run('git', [...git, 'commit', '--quiet', '--no-verify', '--allow-empty', '-m', 'templates now'], { cwd: project });
 }
+/** mutmut's settings; the timeout is CPU seconds per mutant, (tests' time + constant) x multiplier x 2. */
+function writeSetup() {
+  // Everything the tests read besides src/ and tests/ (mutmut copies those two itself): the
+  // tests look at the project's own files (.dockerignore, deploy/, workflows...) beside them.
+  const alsoCopy = readdirSync(project).filter((name) => !['src', 'tests', 'mutants', '.git', '.venv', '.ruff_cache', 'setup.cfg'].includes(name));
+  writeFileSync(
+    join(project, 'setup.cfg'),
+    [
+      '[mutmut]',
+      'source_paths=src',
+      `only_mutate=${guards.join('\n    ')}`,
+      `do_not_mutate_patterns=${NOT_MUTATED.map((rule) => rule.pattern).join('\n    ')}`,
+      `also_copy=${alsoCopy.join('\n    ')}`,
+      // A mutant that loops (the nginx tokenizer's position never advancing) is a kill once it
+      // has used a few times its tests' CPU time; mutmut's default (15x) costs minutes of a
+      // niced CPU per such mutant on a shared machine.
+      'timeout_multiplier=2',
+      'timeout_constant=2',
+      '',
+    ].join('\n'),
+  );
+}
+if (!reportOnly && resume) writeSetup();
 if (!reportOnly && !resume) {
-// Everything the tests read besides src/ and tests/ (mutmut copies those two itself): the
-// tests look at the project's own files (.dockerignore, deploy/, workflows...) beside them.
-const alsoCopy = readdirSync(project).filter((name) => !['src', 'tests', 'mutants', '.git', '.venv', '.ruff_cache'].includes(name));
-writeFileSync(
-  join(project, 'setup.cfg'),
-  [
-    '[mutmut]',
-    'source_paths=src',
-    `only_mutate=${guards.join('\n    ')}`,
-    `do_not_mutate_patterns=${NOT_MUTATED.map((rule) => rule.pattern).join('\n    ')}`,
-    `also_copy=${alsoCopy.join('\n    ')}`,
-    '',
-  ].join('\n'),
-);
+writeSetup();
 const conftest = join(project, 'tests', 'conftest.py');
 writeFileSync(conftest, readFileSync(conftest, 'utf8') + addon);
 run('git', ['init', '--quiet'], { cwd: project });
