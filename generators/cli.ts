@@ -1,16 +1,13 @@
 #!/usr/bin/env node
 // The standalone front door: `hardened-flask new|audit`, no global `yo` needed.
 // Only `new` loads yeoman-environment (about a second to import): help, version and audit stay fast.
+// The modules of `new`'s checks are imported by `new` alone, so that `audit` starts its Python
+// helper without loading them first.
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { plannedPaths } from './app/planned.js';
-import { answersHelp } from './lib/answers.js';
 import { UsageError, WorkError } from './lib/errors.js';
-import { preflightNew, readAnswersFile, readStoredPreset, refuseNonEmptyTarget } from './lib/preflight.js';
 import { packageVersion } from './lib/paths.js';
-import { loadPreset, presetSpecFrom } from './lib/presets.js';
-import { checkTargetArgument, installInterruptHandlers } from './lib/staging.js';
 
 const USAGE = `Usage: hardened-flask <command> [options]
 
@@ -27,7 +24,7 @@ Options:
 
 Exit codes: 0 success, 1 the work failed, 2 bad usage or bad input.`;
 
-const NEW_USAGE = `Usage: hardened-flask new <dir> [options]
+const newUsage = (answersHelp: () => string) => `Usage: hardened-flask new <dir> [options]
 
 Scaffolds a hardened Flask service into <dir> (which must be empty or missing), then runs
 git init, creates .venv and installs the project with its dev tools (pip install -e .[dev]).
@@ -91,8 +88,10 @@ async function runNew(args: string[]): Promise<number> {
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'v' },
   });
+  const [{ plannedPaths }, { answersHelp }, { preflightNew, readAnswersFile, readStoredPreset, refuseNonEmptyTarget }, { loadPreset, presetSpecFrom }, { checkTargetArgument, installInterruptHandlers }] =
+    await Promise.all([import('./app/planned.js'), import('./lib/answers.js'), import('./lib/preflight.js'), import('./lib/presets.js'), import('./lib/staging.js')]);
   if (values.help) {
-    io.out(NEW_USAGE);
+    io.out(newUsage(answersHelp));
     return 0;
   }
   if (values.version) {

@@ -248,6 +248,8 @@ export const RULES: readonly RuleInfo[] = [
     'Raise max-age to 63072000 (two years) once HTTPS works everywhere.'),
   rule('headers', 'missing-header', 'medium', 'A baseline security header is missing',
     'Send X-Frame-Options: DENY (or frame-ancestors), X-Content-Type-Options: nosniff and a CSP on every response.'),
+  rule('headers', 'csp-report-only', 'medium', 'The Content-Security-Policy is report-only',
+    'Fix what the reports show (inline event handlers, style attributes, inline scripts without a nonce), then enforce the policy: drop CSP_REPORT_ONLY / content_security_policy_report_only and send Content-Security-Policy from the app and nginx.'),
   rule('headers', 'hsts-default-off', 'medium', 'HSTS is off unless a setting turns it on',
     'Default the setting to on (max-age of at least one year) and let development turn it off.'),
 ];

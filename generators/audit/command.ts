@@ -1,15 +1,15 @@
 // `hardened-flask audit [dir]`: flags, output and exit code. Deliberately free of Yeoman imports
-// so the command starts fast.
+// so the command starts fast, and light at the top: the arguments are parsed and the Python
+// helper started (python.ts) before the audit's own modules are loaded, so the interpreter's
+// start-up overlaps their loading and the walk.
 import { promises as fs } from 'node:fs';
-import { AuditInputError, toolVersion } from './audit.js';
-import { auditWithPolicy } from './policy-source.js';
-import { addPolicyToSarif, renderPolicyMarkdown, renderPolicyTable, type PolicySection } from './policy.js';
-import { AnalyserUnavailable } from './python.js';
-import { COLOURS, PLAIN, renderMarkdown, renderSarif, renderTable } from './render.js';
-import { exitCodeFor, renderJson, type FailOn } from './report.js';
 import type { AuditReport } from './model.js';
+import type { Format } from './output.js';
+import type { PolicySection } from './policy.js';
+import { AnalyserUnavailable, startAnalyser, type Analyser } from './python.js';
+import type { FailOn } from './report.js';
 
-export type Format = 'table' | 'md' | 'json' | 'sarif';
+export type { Format } from './output.js';
 
 export const auditCommandHelp = `Usage: hardened-flask audit [dir] [options]
 
@@ -138,19 +138,6 @@ export function parseAuditArgs(argv: readonly string[]): AuditArgs {
   return args;
 }
 
-export function renderReport(report: AuditReport, format: Format, colour = false): string {
-  switch (format) {
-    case 'md':
-      return renderMarkdown(report);
-    case 'json':
-      return renderJson(report);
-    case 'sarif':
-      return renderSarif(report);
-    default:
-      return renderTable(report, colour ? COLOURS : PLAIN);
-  }
-}
-
 export interface CommandIO {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
@@ -180,13 +167,28 @@ export async function auditCommand(argv: string[], io: CommandIO = processIO()):
     return 0;
   }
   if (args.version) {
-    io.stdout(`${toolVersion()}\n`);
+    io.stdout(`${(await import('./audit.js')).toolVersion()}\n`);
     return 0;
   }
+  const analyser = startAnalyser(io.env);
+  try {
+    return await runAudit(args, io, analyser);
+  } finally {
+    analyser.cancel(); // a no-op once the audit sent its request
+  }
+}
+
+async function runAudit(args: AuditArgs, io: CommandIO, analyser: Analyser): Promise<number> {
+  const [{ AuditInputError, toolVersion }, { auditWithPolicy }, { renderReport, withPolicy }, { exitCodeFor }] = await Promise.all([
+    import('./audit.js'),
+    import('./policy-source.js'),
+    import('./output.js'),
+    import('./report.js'),
+  ]);
   let report: AuditReport;
   let section: PolicySection | undefined;
   try {
-    ({ report, section } = await auditWithPolicy(args.dir, args.noPolicy ? false : args.policy, toolVersion(), { env: io.env }));
+    ({ report, section } = await auditWithPolicy(args.dir, args.noPolicy ? false : args.policy, toolVersion(), { env: io.env, analyser }));
   } catch (error) {
     if (error instanceof AuditInputError || error instanceof AnalyserUnavailable || (error as Error).name === 'AnswerError') {
       io.stderr(`hardened-flask audit: ${(error as Error).message}\n`);
@@ -214,13 +216,4 @@ export async function auditCommand(argv: string[], io: CommandIO = processIO()):
   // With a policy in force, a violation fails the gate whatever --fail-on says.
   if (section && section.violations.length > 0) return 1;
   return exitCodeFor(report, args.failOn);
-}
-
-/** The policy section in the chosen format (JSON carries it as the report's `policy` field). */
-export function withPolicy(text: string, format: Format, section: PolicySection | undefined): string {
-  if (!section) return text;
-  if (format === 'table') return text + renderPolicyTable(section);
-  if (format === 'md') return text + renderPolicyMarkdown(section);
-  if (format === 'sarif') return addPolicyToSarif(text, section);
-  return text;
 }

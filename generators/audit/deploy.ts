@@ -1,7 +1,7 @@
 // Small parsers for the files around the code: where the app is started, which variables it
 // gets, which packages it installs, and what the reverse proxy adds. Each takes a file's text
 // and returns facts with line numbers; none does I/O.
-import type { AllowEntry, CommandFact, ConfigDataFact, DependencyFact, DockerCopyFact, EnvFact, HeaderPolicyFact, JsFact, NginxFact } from './model.js';
+import type { AllowEntry, CommandFact, ConfigDataFact, DependencyFact, DockerCopyFact, EnvFact, HeaderPolicyFact, JsFact, JsTokenInstaller, JsVia, NginxFact } from './model.js';
 import { looksMinified } from './scope.js';
 
 export type FileKind =
@@ -615,9 +615,13 @@ export function parseHeaderPolicy(file: string, text: string): HeaderPolicyFact[
 // ---------------------------------------------------------------------------------------------
 // JavaScript, .gitignore, the template-audit allow-list
 
-const STATE_CALL = /\b(?:axios|\$|jQuery)\.(post|put|patch|delete)\s*\(/i;
-const FETCH_CALL = /\bfetch\s*\(|new\s+XMLHttpRequest\b|\$\.ajax\s*\(/;
+// `$` is not a word character: `\b$` would never match the start of `$.post(`.
+const STATE_CALL = /(?:\baxios|\bjQuery|(?<![\w$])\$)\.(post|put|patch|delete)\s*\(/i;
+const FETCH_CALL = /\bfetch\s*\(|new\s+XMLHttpRequest\b|(?<![\w$])\$\.ajax\s*\(|\bjQuery\.ajax\s*\(/;
 const METHOD_OPTION = /\b(?:method|type)\s*:\s*["'`](post|put|patch|delete)["'`]|\.open\s*\(\s*["'`](post|put|patch|delete)["'`]/i;
+
+/** A literal absolute URL as the call's first argument (another origin: no same-origin shim covers it). */
+const ABSOLUTE_URL = /(?:fetch\s*\(|\.open\s*\(\s*["'`]\w+["'`]\s*,|\.(?:post|put|patch|delete|ajax)\s*\()\s*["'`](?:https?:)?\/\//i;
 
 export function scanJs(file: string, text: string): JsFact[] {
   if (looksMinified(text)) return []; // a bundle: its code is a library's, not the app's
@@ -626,14 +630,36 @@ export function scanJs(file: string, text: string): JsFact[] {
   const facts: JsFact[] = [];
   lines.forEach((raw, index) => {
     if (/^\s*\/\//.test(raw)) return;
-    let state = STATE_CALL.test(raw);
-    if (!state && FETCH_CALL.test(raw)) {
-      const window = lines.slice(index, index + 12).join('\n');
-      state = METHOD_OPTION.test(window);
+    const call = STATE_CALL.exec(raw);
+    let via: JsVia | undefined = call ? (/^axios/i.test(call[0]) ? 'axios' : 'jquery') : undefined;
+    let window = raw;
+    if (!via && FETCH_CALL.test(raw)) {
+      window = lines.slice(index, index + 12).join('\n');
+      if (METHOD_OPTION.test(window)) via = /\bfetch\s*\(/.test(raw) ? 'fetch' : /XMLHttpRequest/.test(raw) ? 'xhr' : 'jquery';
     }
-    if (state) facts.push({ file, line: index + 1, token });
+    if (via) facts.push({ file, line: index + 1, token, via, absolute: ABSOLUTE_URL.test(window) });
   });
   return facts;
+}
+
+/**
+ * Whether the file is a token installer (JsTokenInstaller): it reads <meta name="csrf-token">
+ * and sets the CSRF header from inside a wrapper of window.fetch, of XMLHttpRequest's
+ * open/send, or in $.ajaxSetup / ajaxSend. Which of the page's calls it covers follows from
+ * what it wraps: jQuery and axios send through XMLHttpRequest.
+ */
+export function scanJsInstaller(file: string, text: string): JsTokenInstaller[] {
+  if (!/meta\[name=["']?csrf-token["']?\]/.test(text) || !/X-CSRF-?Token/i.test(text)) return [];
+  const covers = new Set<JsVia>();
+  if (/\bwindow\.fetch\s*=(?!=)/.test(text)) covers.add('fetch');
+  if (/XMLHttpRequest\.prototype\.(?:open|send)\s*=(?!=)/.test(text)) for (const via of ['xhr', 'jquery', 'axios'] as const) covers.add(via);
+  if (/(?:\$|jQuery)\.ajaxSetup\s*\(|\.ajaxSend\s*\(/.test(text)) covers.add('jquery');
+  if (covers.size === 0) return [];
+  const lines = text.split(/\r?\n/);
+  const index = lines.findIndex((l) => /["'`]X-CSRF-?Token["'`]/i.test(l) && !/^\s*\/\//.test(l));
+  if (index < 0) return [];
+  const header = /["'`](X-CSRF-?Token)["'`]/i.exec(lines[index]!)![1]!;
+  return [{ file, line: index + 1, covers: [...covers], header }];
 }
 
 export interface IgnoreRule {

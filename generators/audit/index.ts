@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import Generator from 'yeoman-generator';
 import { AuditInputError, toolVersion } from './audit.js';
-import { renderReport, withPolicy, type Format } from './command.js';
+import { renderReport, withPolicy, type Format } from './output.js';
 import { auditWithPolicy } from './policy-source.js';
 import { AnalyserUnavailable } from './python.js';
 import { exitCodeFor, type FailOn } from './report.js';

@@ -131,8 +131,13 @@ export interface PyFile {
 }
 
 export interface TemplateFact {
-  kind: 'safe-filter' | 'autoescape-off' | 'csrf-token' | 'markup-call' | 'form';
+  /** script: a <script src>; extends: the layout; csrf-meta: <meta name="csrf-token">; body: where <body> opens. */
+  kind: 'safe-filter' | 'autoescape-off' | 'csrf-token' | 'markup-call' | 'form' | 'script' | 'extends' | 'csrf-meta' | 'body';
   line: number;
+  /** script: the static path it loads ('notes.js', 'js/app.js'), null when not known. */
+  src?: string | null;
+  /** extends: the layout's name as written. */
+  template?: string;
   literal?: boolean;
   block?: boolean;
   allowed?: boolean;
@@ -241,6 +246,23 @@ export interface JsFact {
   line: number;
   /** A state-changing fetch/XHR call; `token` says whether the file sends a CSRF header. */
   token: boolean;
+  /** How it sends (fetch, XMLHttpRequest, jQuery, axios), and whether to a literal absolute URL. */
+  via?: JsVia;
+  absolute?: boolean;
+}
+
+export type JsVia = 'fetch' | 'xhr' | 'jquery' | 'axios';
+
+/**
+ * A script that adds the CSRF header, read from <meta name="csrf-token">, to the requests of
+ * every other script on the page (by wrapping window.fetch / XMLHttpRequest, or $.ajaxSetup).
+ */
+export interface JsTokenInstaller {
+  file: string;
+  line: number;
+  covers: JsVia[];
+  /** The header it sets, as written (X-CSRFToken). */
+  header: string;
 }
 
 export interface AllowEntry {
@@ -267,6 +289,7 @@ export interface DeployFacts {
   dockerignores?: { file: string; excludesEnv: boolean }[];
   configData?: ConfigDataFact[];
   headerPolicies?: HeaderPolicyFact[];
+  jsInstallers?: JsTokenInstaller[];
 }
 
 export interface ProjectFacts {

@@ -2,8 +2,8 @@
 // `.yo-rc.json`. The only I/O of the policy feature; the rules themselves are pure (policy.ts).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { STORE_KEY } from '../lib/preflight.js';
-import { loadPreset, parsePresetRecord, type PresetRecord, PresetError } from '../lib/presets.js';
+import type { PresetRecord } from '../lib/presets.js';
+import { STORE_KEY } from '../lib/store-key.js';
 import { auditProject, type AuditOptions } from './audit.js';
 import type { AuditReport, ProjectFacts } from './model.js';
 import { checkPolicy, cspsFromPolicyFile, type Policy, type PolicySection, type SentCsp } from './policy.js';
@@ -41,11 +41,14 @@ export interface PolicyInForce {
   chosenBy: 'flag' | 'recorded';
 }
 
+/** The preset module (semver and the answers' schema): loaded only when a preset is in play. */
+const presets = () => import('../lib/presets.js');
+
 /**
  * The preset a project records, read leniently: the audit looks at any project, so a `.yo-rc.json`
  * that is not ours (or not JSON) means no recorded preset; only a malformed preset record is an error.
  */
-function recordedPreset(projectDir: string): PresetRecord | undefined {
+async function recordedPreset(projectDir: string): Promise<PresetRecord | undefined> {
   const file = join(projectDir, '.yo-rc.json');
   let stored: unknown;
   try {
@@ -54,20 +57,22 @@ function recordedPreset(projectDir: string): PresetRecord | undefined {
     return undefined;
   }
   const raw = stored !== null && typeof stored === 'object' ? (stored as Record<string, unknown>)['preset'] : undefined;
-  return raw === undefined ? undefined : parsePresetRecord(raw, file);
+  return raw === undefined ? undefined : (await presets()).parsePresetRecord(raw, file);
 }
 
 /** Throws PresetError (exit 2) when the named or recorded preset cannot be used. */
-export function policyInForce(dir: string, flag: string | undefined, generatorVersion: string): PolicyInForce | undefined {
+export async function policyInForce(dir: string, flag: string | undefined, generatorVersion: string): Promise<PolicyInForce | undefined> {
   const projectDir = resolve(dir);
   if (flag !== undefined) {
+    const { loadPreset, PresetError } = await presets();
     const preset = loadPreset(flag, [process.cwd(), projectDir], generatorVersion);
     if (!preset.policy) throw new PresetError(`preset "${preset.name}" (${flag}) has no policy to check`);
     return { policy: preset.policy, preset: { name: preset.name, version: preset.version, source: flag }, chosenBy: 'flag' };
   }
   if (!existsSync(projectDir)) return undefined; // the audit itself reports the missing folder
-  const record = recordedPreset(projectDir);
+  const record = await recordedPreset(projectDir);
   if (!record) return undefined;
+  const { loadPreset, PresetError } = await presets();
   let preset;
   try {
     preset = loadPreset(record.source, [projectDir, process.cwd()], generatorVersion);
@@ -89,7 +94,7 @@ export async function auditWithPolicy(
   generatorVersion: string,
   options: Omit<AuditOptions, 'onFacts'> = {},
 ): Promise<{ report: AuditReport; section?: PolicySection }> {
-  const inForce = policy === false ? undefined : policyInForce(dir, policy, generatorVersion);
+  const inForce = policy === false ? undefined : await policyInForce(dir, policy, generatorVersion);
   let facts: ProjectFacts | undefined;
   const report = await auditProject(dir, { ...options, onFacts: (f) => (facts = f) });
   if (!inForce || !facts) return { report };

@@ -20,6 +20,7 @@ import {
   parseTemplateAllowList,
   parseWorkflow,
   scanJs,
+  scanJsInstaller,
   type FileKind,
 } from './deploy.js';
 import type {
@@ -31,6 +32,7 @@ import type {
   EnvFact,
   HeaderPolicyFact,
   JsFact,
+  JsTokenInstaller,
   NginxFact,
 } from './model.js';
 
@@ -46,6 +48,7 @@ export interface FileFacts {
   dockerignores?: { file: string; excludesEnv: boolean }[];
   configData?: ConfigDataFact[];
   headerPolicies?: HeaderPolicyFact[];
+  jsInstallers?: JsTokenInstaller[];
 }
 
 export type Reader = (file: string, text: string) => FileFacts;
@@ -70,7 +73,7 @@ export const READERS: Readonly<Partial<Record<FileKind, Reader>>> = {
   'setup-cfg': (file, text) => ({ dependencies: parseSetupCfg(file, text) }),
   workflow: (file, text) => ({ env: parseWorkflow(file, text) }),
   'template-allowlist': (file, text) => ({ templateAllowList: parseTemplateAllowList(file, text) }),
-  js: (file, text) => ({ js: scanJs(file, text) }),
+  js: (file, text) => ({ js: scanJs(file, text), jsInstallers: scanJsInstaller(file, text) }),
   env: (file, text) => ({ env: parseEnvFile(file, text) }),
   dockerignore: (file, text) => ({ dockerignores: [{ file, excludesEnv: dockerignoreExcludesEnv(text) }] }),
   'config-data': (file, text) => ({ configData: parseConfigData(file, text) }),
@@ -79,8 +82,8 @@ export const READERS: Readonly<Partial<Record<FileKind, Reader>>> = {
 
 /**
  * The batch reader of the two kinds that need Python itself: `python` files (parsed with `ast`)
- * and `template`s (parsed with jinja2, or the documented fallback), in one helper process per
- * core. Returns a `PythonResult` (model.ts): `PyFile`s with `PyFact`s, `TemplateFile`s with
+ * and `template`s (parsed with jinja2, or the documented fallback), in one helper process (split
+ * across cores only for very large trees; `startAnalyser` starts it ahead of the request). Returns a `PythonResult` (model.ts): `PyFile`s with `PyFact`s, `TemplateFile`s with
  * `TemplateFact`s. `gatherFacts` (audit.ts) calls it; so can the retrofit.
  */
 export { runAnalyser as readPythonAndTemplates } from './python.js';
@@ -105,5 +108,5 @@ export function mergeFacts(into: Required<FileFacts>, facts: FileFacts): void {
 }
 
 export function emptyFacts(): Required<FileFacts> {
-  return { commands: [], env: [], dependencies: [], nginx: [], js: [], templateAllowList: [], dockerCopies: [], dockerignores: [], configData: [], headerPolicies: [] };
+  return { commands: [], env: [], dependencies: [], nginx: [], js: [], templateAllowList: [], dockerCopies: [], dockerignores: [], configData: [], headerPolicies: [], jsInstallers: [] };
 }

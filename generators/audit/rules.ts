@@ -8,6 +8,8 @@ import type {
   Control,
   EnvFact,
   Gap,
+  JsFact,
+  JsTokenInstaller,
   Location,
   ProjectFacts,
   ProtectionId,
@@ -15,6 +17,7 @@ import type {
   PyFact,
   Severity,
   Status,
+  TemplateFact,
   Val,
 } from './model.js';
 
@@ -1246,8 +1249,91 @@ function evaluateCsrf(ctx: Context): ProtectionReport {
   const headerNames = [...custom.headers];
   const jsWithToken = js.filter((j) => j.token);
   if (jsWithToken.length > 0) b.control(`fetch/XHR calls send the ${headerNames[0] ?? 'X-CSRFToken'} header`, [...jsWithToken.map(here), ...meta.filter((m) => !withToken.some((w) => w.file === m.file))]);
-  for (const j of js.filter((x) => !x.token)) b.gap('csrf/xhr-without-token', `A state-changing request in ${j.file} sends no CSRF token.`, [here(j)]);
+  const covered = bound.length > 0 && ctx.configSets('WTF_CSRF_HEADERS').length === 0 ? coveredByInstaller(ctx) : () => null;
+  const byInstaller = new Map<string, Location[]>();
+  for (const j of js.filter((x) => !x.token)) {
+    const cover = covered(j);
+    if (!cover) {
+      b.gap('csrf/xhr-without-token', `A state-changing request in ${j.file} sends no CSRF token.`, [here(j)]);
+      continue;
+    }
+    const key = `${j.file}\u0000${cover.installer.file}`;
+    byInstaller.set(key, [...(byInstaller.get(key) ?? [loc(cover.installer.file, cover.installer.line), ...cover.pages]), here(j)]);
+  }
+  for (const [key, evidence] of byInstaller) {
+    const [file, installer] = key.split('\u0000') as [string, string];
+    b.control(`State-changing requests in ${file} get the CSRF header from ${installer}, which every page that loads ${file} runs first`, evidence);
+  }
   return b.build('csrf');
+}
+
+/** A template's path → its facts; a layout name as `{% extends %}` writes it → the templates it may be. */
+function templateIndex(ctx: Context) {
+  const byPath = new Map(ctx.facts.templates.map((t) => [t.path, t.facts]));
+  const named = (name: string) => ctx.facts.templates.filter((t) => t.path === name || t.path.endsWith(`templates/${name}`)).map((t) => t.path);
+  return { byPath, named };
+}
+
+/** The path a script is served under from a static folder ('notes/static/js/a.js' → 'js/a.js'). */
+const staticPath = (file: string) => (file.includes('static/') ? file.slice(file.lastIndexOf('static/') + 'static/'.length) : file);
+
+/**
+ * A request a script sends without a token is still covered when a token installer (a script
+ * wrapping fetch/XMLHttpRequest that adds the header from <meta name="csrf-token">) runs on
+ * every page that loads the script, before it: on that page the browser sends the header
+ * (proved in the retrofit's browser e2e). "Every page": each template with a <script src> for
+ * the file; on each, the installer is loaded earlier in that template, or in a layout it
+ * extends before <body>, and the meta tag is in the template or its layouts. A request to a
+ * literal absolute URL, or a script no template loads, is never covered.
+ */
+function coveredByInstaller(ctx: Context): (j: JsFact) => { installer: JsTokenInstaller; pages: Location[] } | null {
+  const installers = (ctx.facts.deploy.jsInstallers ?? []).filter((i) => /^X-CSRF-?Token$/i.test(i.header));
+  if (installers.length === 0) return () => null;
+  const { byPath, named } = templateIndex(ctx);
+  const scripts = (facts: TemplateFact[], src: string) => facts.filter((f) => f.kind === 'script' && f.src === src);
+  /** The layouts above a template, nearest first (a cycle or a missing layout ends the chain). */
+  const layouts = (path: string): string[][] => {
+    const chain: string[][] = [];
+    let current = [path];
+    for (let depth = 0; depth < 10; depth++) {
+      const parents = current.flatMap((p) => (byPath.get(p) ?? []).filter((f) => f.kind === 'extends').flatMap((f) => named(String(f.template))));
+      if (parents.length === 0) break;
+      chain.push(parents);
+      current = parents;
+    }
+    return chain;
+  };
+  return (j) => {
+    if (!j.via || j.absolute) return null;
+    const pages = ctx.facts.templates.flatMap((t) => scripts(t.facts, staticPath(j.file)).map((s) => ({ path: t.path, line: s.line })));
+    if (pages.length === 0) return null;
+    for (const installer of installers.filter((i) => i.covers.includes(j.via!))) {
+      const src = staticPath(installer.file);
+      /** Where the page loads the installer before the script, or null. */
+      const runsFirst = (page: { path: string; line: number }): Location[] | null => {
+        const chain = layouts(page.path);
+        const own = byPath.get(page.path) ?? [];
+        const meta = [own, ...chain.flat().map((p) => byPath.get(p) ?? [])].some((facts) => facts.some((f) => f.kind === 'csrf-meta'));
+        if (!meta) return null;
+        const earlier = scripts(own, src).find((s) => s.line < page.line);
+        if (earlier) return [loc(page.path, earlier.line)];
+        // In a layout: before its <body> (the page's own content is rendered inside the body).
+        for (const level of chain) {
+          const found = level.map((p) => {
+            const facts = byPath.get(p) ?? [];
+            const body = facts.find((f) => f.kind === 'body')?.line ?? 0;
+            const tag = scripts(facts, src).find((s) => s.line < body);
+            return tag ? loc(p, tag.line) : null;
+          });
+          if (found.every((x) => x !== null)) return found as Location[];
+        }
+        return null;
+      };
+      const loads = pages.map(runsFirst);
+      if (loads.every((x) => x !== null)) return { installer, pages: [...pages.map((p) => loc(p.path, p.line)), ...loads.flat() as Location[]] };
+    }
+    return null;
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1332,6 +1418,10 @@ function evaluateHeaders(ctx: Context): ProtectionReport {
   // Flask-Talisman
   const talismans = extensionsOf(ctx, new Set(['Talisman']));
   const bound = talismans.filter((t) => t.bindings.length > 0);
+  const reportOnly =
+    bound.some((t) => constOf(t.kwargs.content_security_policy_report_only as Val) === true) ||
+    ctx.configSets('CSP_REPORT_ONLY').some((f) => constOf(f.value as Val) === true && ctx.inProduction(f).prod);
+  const strict = reportOnly ? 'Strict Content-Security-Policy, sent report-only' : 'Strict Content-Security-Policy';
   for (const t of bound) {
     const evidence = [...t.instances, ...t.bindings].map(here);
     b.control('Flask-Talisman adds security headers to every response', evidence);
@@ -1370,7 +1460,7 @@ function evaluateHeaders(ctx: Context): ProtectionReport {
             }
           }
           if (!b.gaps.slice(before).some((g) => g.severity === 'high')) {
-            b.control(`Strict Content-Security-Policy from ${policies.map((p) => p.file).join(', ')}`, [here(anchor), ...policies.map(here)]);
+            b.control(`${strict} from ${policies.map((p) => p.file).join(', ')}`, [here(anchor), ...policies.map(here)]);
           }
         } else if (csp === 'unknown') {
           b.control('Content-Security-Policy set through Talisman (computed at run time; not checked)', [here(anchor)]);
@@ -1379,7 +1469,7 @@ function evaluateHeaders(ctx: Context): ProtectionReport {
           for (const p of problems) b.gap(p.rule, `Content-Security-Policy: ${p.detail}.`, [where], p.severity);
           if (!problems.some((p) => p.severity === 'high')) {
             const nonce = constOf(kw.content_security_policy_nonce_in as Val) ?? (kw.content_security_policy_nonce_in?.t === 'list' ? 'list' : undefined);
-            b.control(`Strict Content-Security-Policy${nonce !== undefined ? ' with per-request script nonces' : ''}`, [where]);
+            b.control(`${strict}${nonce !== undefined ? ' with per-request script nonces' : ''}`, [where]);
           }
         }
       }
@@ -1397,6 +1487,17 @@ function evaluateHeaders(ctx: Context): ProtectionReport {
     }
     if (!('frame_options' in kw) || !isFalsy(kw.frame_options)) covered.add('x-frame-options');
     if (!('x_content_type_options' in kw) || !isFalsy(kw.x_content_type_options)) covered.add('x-content-type-options');
+  }
+  // A report-only policy blocks nothing: browsers only report what it would have blocked.
+  for (const t of bound) {
+    if (constOf(t.kwargs.content_security_policy_report_only as Val) === true) {
+      b.gap('headers/csp-report-only', 'Talisman sends the Content-Security-Policy report-only (content_security_policy_report_only=True): browsers block nothing.', [here(t.bindings[0]!)]);
+    }
+  }
+  for (const f of ctx.configSets('CSP_REPORT_ONLY')) {
+    if (constOf(f.value as Val) === true && ctx.inProduction(f).prod) {
+      b.gap('headers/csp-report-only', `CSP_REPORT_ONLY = True${f.cls ? ` in ${f.cls}` : ''}: the Content-Security-Policy only reports, browsers block nothing.`, [here(f)]);
+    }
   }
   for (const t of talismans.filter((x) => x.bindings.length === 0)) {
     b.gap('headers/talisman-unbound', 'Talisman() is created but never bound to the app.', t.instances.map(here));

@@ -61,6 +61,51 @@ export interface TemplateContext extends Answers {
   nginxHeaders: [string, string][];
   /** The Content-Security-Policy nginx sends on responses it makes itself. */
   staticCsp: string;
+  /**
+   * The CSP header nginx sends and passes on: Content-Security-Policy, or
+   * Content-Security-Policy-Report-Only for a retrofitted app that still reports only.
+   */
+  cspHeader: string;
+  /** The nginx variable holding the application's copy of that header. */
+  cspUpstream: string;
+  /** A retrofitted project (SECURITY.md leaves out what only new projects have). */
+  retrofitted: boolean;
+  /** The hardening package's folder in the project. */
+  hardeningDir: string;
+  /** What the GitHub workflow runs (a retrofit's differ: no ci_checks.py, its own installs). */
+  ci_: CiCommands;
+}
+
+export interface CiCommands {
+  lint: boolean;
+  /** The file whose hash keys pip's cache. */
+  cacheFile: string;
+  installComment: string;
+  install: string[];
+  test: string[];
+  security: string[];
+}
+
+const NEW_PROJECT_CI: CiCommands = {
+  lint: true,
+  cacheFile: 'requirements-dev.lock',
+  installComment: 'Every package pinned with its hashes (requirements-dev.lock), then the project itself.',
+  install: ['python -m pip install --require-hashes --no-deps -r requirements-dev.lock', 'python -m pip install --no-deps --no-build-isolation -e .'],
+  test: ['python scripts/ci_checks.py test'],
+  security: ['python scripts/ci_checks.py security'],
+};
+
+/** Where the hardening package receives browsers' reports (security.py's REPORT_URI_PATH). */
+export const CSP_REPORT_PATH = '/csp-report';
+
+/**
+ * The context for an app whose CSP is still report-only (CSP_REPORT_ONLY, retrofit): nginx sends
+ * Content-Security-Policy-Report-Only with the same policy, reporting where the app does, so
+ * `flask security check` compares it with the app's report-only header.
+ */
+export function reportOnlyCsp<T extends TemplateContext>(context: T): T {
+  const staticCsp = `${staticCspValue(readHeaderPolicy())}; report-uri ${CSP_REPORT_PATH}`;
+  return { ...context, cspHeader: 'Content-Security-Policy-Report-Only', cspUpstream: '$upstream_http_content_security_policy_report_only', staticCsp };
 }
 
 /** The author split into PEP 621's name and email, as a TOML inline table. */
@@ -92,5 +137,10 @@ export function templateContext(answers: Answers, devSecretKey = ''): TemplateCo
     devSecretKey,
     nginxHeaders: [...Object.entries(policy.headers), ['Permissions-Policy', permissionsPolicyValue(policy)]],
     staticCsp: staticCspValue(policy),
+    cspHeader: 'Content-Security-Policy',
+    cspUpstream: '$upstream_http_content_security_policy',
+    retrofitted: false,
+    hardeningDir: `src/${answers.packageName}/hardening`,
+    ci_: NEW_PROJECT_CI,
   };
 }

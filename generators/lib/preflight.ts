@@ -6,9 +6,9 @@ import { ANSWER_KEYS, type Answers, checkPartialAnswers, completeAnswers, derive
 import { UsageError } from './errors.js';
 import { parsePresetRecord, type Preset, presetGiven, type PresetRecord } from './presets.js';
 import { isEmptyOrMissing, pathKind, refuseForceConflicts, resolveTarget } from './staging.js';
+import { STORE_KEY } from './store-key.js';
 
-/** The key this generator's answers are stored under in `.yo-rc.json`. */
-export const STORE_KEY = 'generator-hardened-flask';
+export { STORE_KEY };
 
 /** An answers file is a few hundred bytes; anything near this is not one. */
 export const ANSWERS_FILE_MAX = 1024 * 1024;

@@ -4,15 +4,15 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import { createTwoFilesPatch } from 'diff';
 import { execa } from 'execa';
 import { auditProject, toolVersion } from '../audit/audit.js';
 import type { AuditReport } from '../audit/model.js';
 import { AnalyserUnavailable } from '../audit/python.js';
+import type { Decision, PromptAdapter } from './conflicter.js';
 import { AUDIT_ID, planRetrofit, PROTECTION_NAMES, type Plan, type PlannedChange, type ProtectionName } from './plan.js';
 import { projectInterpreter, regressions, runTests, type TestRun } from './proof.js';
-import { REQUIRED_DEPENDENCIES } from './text-edits.js';
+import { REQUIRED_DEPENDENCIES, type LineChange } from './text-edits.js';
 
 export const retrofitHelp = `Usage: hardened-flask retrofit [dir] [options]
 
@@ -26,7 +26,9 @@ Arguments:
 
 Options:
   --dry-run               print the plan and a unified diff; write nothing
-  --yes                   apply every planned change without asking (needed without a terminal)
+  --yes                   apply every planned change without asking (Yeoman's force mode; needed
+                          without a terminal). On a terminal, without it, each file goes through
+                          Yeoman's conflicter: overwrite / skip / diff / all / abort
   --only LIST             some of: debug,server,secret,csrf,templates,headers (default: all)
   --allow-dirty           work on a tree with uncommitted changes; every changed file is first
                           copied to .hardened-flask/backup/<time>/
@@ -39,8 +41,9 @@ Options:
   -h, --help              show this help
   -v, --version           show the version
 
-Exit codes: 0 applied or nothing to do, 1 a test that passed before fails after (every file is
-restored), 2 bad usage, a dirty tree, or changes to confirm without a terminal.
+Exit codes: 0 applied, nothing to do, or "abort" answered at the prompt (nothing written), 1 a
+test that passed before fails after (every file is restored), 2 bad usage, a dirty tree, or
+changes to confirm without a terminal, 130 Ctrl-C at the prompt (nothing written).
 `;
 
 export class RetrofitUsageError extends Error {
@@ -135,23 +138,19 @@ export interface RetrofitIO {
   stderr: (text: string) => void;
   isTTY: boolean;
   env: NodeJS.ProcessEnv;
-  /** Asks one question on the terminal (the conflicter); absent without a TTY. */
-  ask?: (question: string) => Promise<string>;
+  /**
+   * The Yeoman adapter the conflicter asks through (yeoman-environment's under `yo`); absent: a
+   * TerminalAdapter on this process's terminal, made when the first question is due.
+   */
+  adapter?: PromptAdapter;
 }
 
-const processIO = (): RetrofitIO => ({
+export const processIO = (adapter?: PromptAdapter): RetrofitIO => ({
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   isTTY: Boolean(process.stdin.isTTY && process.stdout.isTTY),
   env: process.env,
-  ask: async (question) => {
-    const rl = createInterface({ input: process.stdin, output: process.stdout });
-    try {
-      return await rl.question(question);
-    } finally {
-      rl.close();
-    }
-  },
+  ...(adapter ? { adapter } : {}),
 });
 
 /** Whether `root` is a git work tree, and what `git status` lists (untracked files included). */
@@ -174,48 +173,18 @@ export function unifiedDiff(change: PlannedChange): string {
     .join('\n');
 }
 
-type Decision = 'write' | 'skip';
-
-/**
- * The conflicter of Yeoman's overwrite mode, for the standalone command: per file
- * overwrite (y) / skip (n) / diff (d) / all (a) / abort (x).
- */
-export async function confirmChanges(changes: PlannedChange[], ask: (q: string) => Promise<string>, out: (t: string) => void): Promise<Map<string, Decision> | null> {
-  const decisions = new Map<string, Decision>();
-  let all = false;
-  for (const change of changes) {
-    if (all) {
-      decisions.set(change.path, 'write');
-      continue;
-    }
-    for (;;) {
-      const verb = change.action === 'create' ? 'Create' : 'Overwrite';
-      const answer = (await ask(`? ${verb} ${change.path}? (y)es, (n)o/skip, (d)iff, (a)ll, (x) abort [Ynadx] `)).trim().toLowerCase();
-      if (answer === '' || answer === 'y' || answer === 'yes') decisions.set(change.path, 'write');
-      else if (answer === 'n' || answer === 'no' || answer === 's') decisions.set(change.path, 'skip');
-      else if (answer === 'a') {
-        all = true;
-        decisions.set(change.path, 'write');
-      } else if (answer === 'x') return null;
-      else if (answer === 'd') {
-        out(unifiedDiff(change));
-        continue;
-      } else continue;
-      break;
-    }
-  }
-  return decisions;
-}
-
 export interface RetrofitSummary {
   schemaVersion: 1;
   root: string;
-  result: 'applied' | 'nothing-to-do' | 'dry-run' | 'rolled-back' | 'aborted';
+  /** declined: every change was skipped at the prompt; aborted: "abort" was chosen (nothing written either way). */
+  result: 'applied' | 'nothing-to-do' | 'dry-run' | 'rolled-back' | 'aborted' | 'declined';
   app: Plan['app'];
-  changes: { path: string; action: 'create' | 'edit'; owner: string; protection: string; lines: { line: number; description: string; removed: string[]; protection?: string }[]; applied: boolean }[];
+  changes: { path: string; action: 'create' | 'edit'; owner: string; protection: string; protections: string[]; lines: { line: number; description: string; removed: string[]; protection?: string }[]; applied: boolean }[];
   human: { file: string; line: number; what: string }[];
   blockers: { file: string; line: number; what: string }[];
   untouched: { file: string; line: number; what: string }[];
+  /** Changes answered "skip" at the conflicter's prompt: not written, left for a human. */
+  skipped: { file: string; line: number; protection: string; what: string }[];
   cspReportOnly: boolean;
   /** broken: passed before, not after (rolled back); failingAdded: tests the retrofit added that fail. */
   tests: { command: string; before: Counts | null; after: Counts | null; broken: string[]; failingAdded: string[] } | null;
@@ -223,6 +192,8 @@ export interface RetrofitSummary {
   /** Gaps (medium or worse) the audit still reports after the change: left for a human. */
   remaining: { protection: string; rule: string; severity: string; description: string; locations: string[] }[];
   backup: string | null;
+  /** The workflow added, or the project's own CI with a job to add to it. */
+  ci: Plan['ci'];
   wallTimeMs: number;
 }
 
@@ -279,7 +250,7 @@ export async function retrofitCommand(argv: string[], io: RetrofitIO = processIO
 
   let plan: Plan;
   try {
-    plan = await planRetrofit(root, { only: args.only, env: io.env });
+    plan = await planRetrofit(root, { only: args.only, env: io.env, ...(args.testCmd ? { testCmd: args.testCmd } : {}) });
   } catch (error) {
     if (error instanceof AnalyserUnavailable) return fail(error.message);
     throw error;
@@ -289,15 +260,17 @@ export async function retrofitCommand(argv: string[], io: RetrofitIO = processIO
     root,
     result: 'nothing-to-do',
     app: plan.app,
-    changes: plan.changes.map((c) => ({ path: c.path, action: c.action, owner: c.owner, protection: c.protection, lines: c.changes, applied: false })),
+    changes: plan.changes.map((c) => ({ path: c.path, action: c.action, owner: c.owner, protection: c.protection, protections: c.protections, lines: c.changes, applied: false })),
     human: plan.human,
     blockers: plan.blockers,
     untouched: plan.untouched,
+    skipped: [],
     cspReportOnly: plan.blockers.length > 0,
     tests: null,
     audit: { before: statuses(plan.audit), after: null },
     remaining: [],
     backup: null,
+    ci: plan.ci,
     wallTimeMs: 0,
   };
   const finish = (code: number) => {
@@ -317,8 +290,10 @@ export async function retrofitCommand(argv: string[], io: RetrofitIO = processIO
   // Decide what to write: --yes takes all, a terminal asks per file, otherwise refuse.
   let decisions: Map<string, Decision>;
   if (args.yes) decisions = new Map(plan.changes.map((c) => [c.path, 'write']));
-  else if (io.isTTY && io.ask) {
-    const asked = await confirmChanges(plan.changes, io.ask, io.stdout);
+  else if (io.isTTY) {
+    // Yeoman's conflicter, file by file: overwrite / skip / diff / all / abort.
+    const { confirmWithConflicter, terminalAdapter } = await import('./conflicter.js');
+    const asked = await confirmWithConflicter(plan.changes, io.adapter ?? terminalAdapter());
     if (!asked) {
       summary.result = 'aborted';
       return finish(0);
@@ -328,7 +303,11 @@ export async function retrofitCommand(argv: string[], io: RetrofitIO = processIO
     return fail(`no terminal to confirm ${plan.changes.length} change(s) (${plan.changes.slice(0, 4).map((c) => c.path).join(', ')}${plan.changes.length > 4 ? ', …' : ''}): pass --yes to apply them or --dry-run to see them`);
   }
   const chosen = plan.changes.filter((c) => decisions.get(c.path) === 'write');
-  if (chosen.length === 0) return finish(0);
+  summary.skipped = plan.changes.filter((c) => decisions.get(c.path) !== 'write').flatMap(skippedEntries);
+  if (chosen.length === 0) {
+    summary.result = 'declined';
+    return finish(0);
+  }
 
   let before: TestRun | null = null;
   if (!args.noTests) {
@@ -390,12 +369,13 @@ export async function retrofitCommand(argv: string[], io: RetrofitIO = processIO
   // The hash-pinned lock production installs from (the "dependencies locked" check wants it);
   // compiled from what the project now declares, after the dependencies were added.
   const lockPath = path.join(root, LOCK_FILE);
-  if (!existsSync(lockPath)) {
+  // The lock is what production installs: the server protection's (--only narrows it too).
+  if (!existsSync(lockPath) && args.only.includes('server')) {
     const source = lockSource(root);
     const locked = await execa('uv', ['pip', 'compile', ...LOCK_FLAGS, '-o', LOCK_FILE, source], { cwd: root, reject: false, all: true, env: io.env, timeout: 300_000 });
     if (locked.exitCode === 0 && existsSync(lockPath)) {
       snapshot.set(LOCK_FILE, null);
-      summary.changes.push({ path: LOCK_FILE, action: 'create', owner: 'user', protection: 'server', lines: [{ line: 1, description: `compiled from ${source} with hashes (uv pip compile)`, removed: [] }], applied: true });
+      summary.changes.push({ path: LOCK_FILE, action: 'create', owner: 'user', protection: 'server', protections: ['server'], lines: [{ line: 1, description: `compiled from ${source} with hashes (uv pip compile)`, removed: [] }], applied: true });
       writeManifest(root, [{ path: LOCK_FILE, owner: 'user', after: readFileSync(lockPath, 'utf8') } as PlannedChange]);
     } else {
       rmSync(lockPath, { force: true });
@@ -421,6 +401,24 @@ export async function retrofitCommand(argv: string[], io: RetrofitIO = processIO
   summary.audit.after = statuses(after);
   summary.remaining = remainingGaps(after);
   return finish(0);
+}
+
+/** A change answered "skip": what it would have done, for each protection it serves. */
+function skippedEntries(change: PlannedChange): RetrofitSummary['skipped'] {
+  if (change.changes.length === 0) {
+    return [{ file: change.path, line: 1, protection: change.protection, what: 'skipped at the prompt: not created; left for a human' }];
+  }
+  const byProtection = new Map<string, LineChange[]>();
+  for (const line of change.changes) {
+    const name = line.protection ?? change.protection;
+    byProtection.set(name, [...(byProtection.get(name) ?? []), line]);
+  }
+  return [...byProtection].map(([protection, lines]) => ({
+    file: change.path,
+    line: lines[0]!.line,
+    protection,
+    what: `skipped at the prompt: ${lines.map((l) => l.description).join('; ')} (not done; left for a human)`,
+  }));
 }
 
 const LOCK_FILE = 'requirements.lock';
@@ -459,10 +457,13 @@ export function writeManifest(root: string, written: readonly PlannedChange[]): 
 
 export function renderSummary(summary: RetrofitSummary, plan: Plan): string {
   const lines: string[] = [];
-  const verb = { applied: 'Retrofitted', 'nothing-to-do': 'Nothing to do for', 'dry-run': 'Plan for', 'rolled-back': 'Rolled back', aborted: 'Aborted' }[summary.result];
+  const verb = { applied: 'Retrofitted', 'nothing-to-do': 'Nothing to do for', 'dry-run': 'Plan for', 'rolled-back': 'Rolled back', aborted: 'Aborted (nothing written)', declined: 'Nothing written (every change skipped) for' }[summary.result];
   lines.push(`${verb} ${summary.root}${summary.app ? ` (app: ${summary.app.file}, ${summary.app.factory ? `factory ${summary.app.factory}()` : `module-level ${summary.app.var}`})` : ''}`);
+  // The dropped-in package is one line, not one per file (an allow-list with entries stays its own).
+  const packageFiles = summary.changes.filter((c) => c.action === 'create' && c.owner === 'generator' && /(^|\/)hardening\//.test(c.path) && !(c.protection === 'templates' && /template-audit-allowlist\.toml$/.test(c.path) && summary.human.some((h) => /allowlist/.test(h.what))));
   const linesFor = (name: string) =>
     summary.changes.flatMap((c) => {
+      if (packageFiles.includes(c)) return [];
       if (c.lines.length === 0) return c.protection === name ? [`  ${c.applied ? '+' : '·'} create ${c.path}`] : [];
       return c.lines.filter((l) => (l.protection ?? c.protection) === name).map((l) => `  ${c.applied ? '+' : '·'} ${c.path}:${l.line} ${l.description}`);
     });
@@ -473,6 +474,7 @@ export function renderSummary(summary: RetrofitSummary, plan: Plan): string {
     lines.push(`\n${name}: ${before}${after ? ` → ${after}` : ''}`);
     const mine = linesFor(name);
     lines.push(...(mine.length > 0 ? mine : ['  (no change)']));
+    for (const s of summary.skipped.filter((x) => x.protection === name)) lines.push(`  ! ${s.file}:${s.line} ${s.what}`);
     const human = name === 'templates' ? summary.human.filter((h) => /allowlist|unescaped/.test(h.what)) : name === 'headers' ? [...summary.human.filter((h) => /integrity/.test(h.what)), ...summary.blockers] : [];
     for (const h of human) lines.push(`  ! ${h.file}:${h.line} ${h.what}`);
     for (const r of summary.remaining.filter((x) => x.protection === id)) {
@@ -484,14 +486,17 @@ export function renderSummary(summary: RetrofitSummary, plan: Plan): string {
       lines.push('  ! gunicorn.conf.py binds to loopback/unix only: a platform that routes to $PORT needs its bind set by a human');
     }
   }
-  // The dropped-in package is one line, not one per file.
-  const packageFiles = summary.changes.filter((c) => c.action === 'create' && /(^|\/)hardening\//.test(c.path) && c.protection === 'all');
-  const shared = linesFor('all').filter((line) => !packageFiles.some((c) => line.endsWith(` create ${c.path}`)));
+  const shared = linesFor('all');
   if (packageFiles.length > 0) {
     const dir = packageFiles[0]!.path.replace(/(^|\/)hardening\/.*$/, '$1hardening/');
     shared.push(`  ${packageFiles[0]!.applied ? '+' : '·'} create ${dir} (the hardening package: ${packageFiles.length} generator-owned files)`);
   }
-  if (shared.length > 0) lines.push('\nshared (the hardening package and its one call):', ...shared);
+  shared.push(...summary.skipped.filter((x) => x.protection === 'all').map((s) => `  ! ${s.file}:${s.line} ${s.what}`));
+  for (const h of summary.human.filter((x) => /(^|\/)security\.(md|rst|txt)$/i.test(x.file))) shared.push(`  ! ${h.file} ${h.what}`);
+  if (summary.ci.snippet !== null) {
+    shared.push(`  ! CI: ${summary.ci.advice}:`, ...summary.ci.snippet.split('\n').map((line) => `      ${line}`));
+  }
+  if (shared.length > 0) lines.push('\nshared (the hardening package and its one call, SECURITY.md, CI):', ...shared);
   for (const u of summary.untouched) lines.push(`! ${u.file} left untouched: ${u.what}`);
   if (summary.tests) {
     const t = summary.tests;

@@ -1,8 +1,10 @@
 // `yo hardened-flask:retrofit [dir]`: the same command as `hardened-flask retrofit`, for Yeoman
 // users. Thin: the flags are passed through to retrofitCommand(), which owns plan, conflicter,
-// proof and summary, so both front doors behave the same.
+// proof and summary, so both front doors behave the same; the questions go through this
+// environment's adapter.
 import Generator from 'yeoman-generator';
-import { retrofitCommand } from './command.js';
+import { processIO, retrofitCommand } from './command.js';
+import type { PromptAdapter } from './conflicter.js';
 
 const FLAGS = ['dry-run', 'yes', 'allow-dirty', 'skip-install'] as const;
 const VALUES = ['only', 'test-cmd', 'python', 'format'] as const;
@@ -22,12 +24,15 @@ export default class RetrofitGenerator extends Generator {
     const camel = (name: string) => name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
     const argv = [String(options['dir'] ?? this.env.cwd)];
     for (const flag of FLAGS) if (options[flag] ?? options[camel(flag)]) argv.push(`--${flag}`);
+    // Yeoman's own --force (the conflicter's overwrite mode) is --yes.
+    if (options['force'] && !argv.includes('--yes')) argv.push('--yes');
     if (options['tests'] === false) argv.push('--no-tests');
     for (const value of VALUES) {
       const given = options[value] ?? options[camel(value)];
       if (typeof given === 'string') argv.push(`--${value}`, given);
     }
-    const code = await retrofitCommand(argv);
+    // The conflicter asks through the environment's adapter, as a generator's own files would.
+    const code = await retrofitCommand(argv, processIO(this.env.adapter as unknown as PromptAdapter));
     if (code !== 0) process.exitCode = code;
   }
 }

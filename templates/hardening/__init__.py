@@ -31,18 +31,38 @@ The contract of ``init_app(app)``:
   project runs through ``tests/test_hardening.py``, does that for each test.
 """
 
+import importlib
 import os
 from collections.abc import Mapping
 from datetime import timedelta
+from types import ModuleType
 
 import click
 from flask import Flask
 from flask.helpers import get_debug_flag
 
-from .cli import security_cli
-from .errors import init_errors
 from .secrets import SecretKeyError, load_secret_keys
-from .security import csrf, init_security
+
+
+def _part(name: str) -> ModuleType | None:
+    """One protection's module of this package, or None when the folder has not got it.
+
+    A new project has every part. ``hardened-flask retrofit --only`` adds only the parts of the
+    protections asked for (here: the error pages, CSRF and headers, the ``flask security``
+    commands), and a later run adds the rest; ``init_app`` installs what is here.
+    """
+    try:
+        return importlib.import_module(f".{name}", __name__)
+    except ModuleNotFoundError as error:
+        if error.name != f"{__name__}.{name}":
+            raise
+        return None
+
+
+_errors = _part("errors")
+_security = _part("security")
+_cli = _part("cli")
+csrf = _security.csrf if _security else None
 
 __all__ = ["ENVIRONMENTS", "SecretKeyError", "csrf", "environment_of", "init_app"]
 
@@ -79,10 +99,13 @@ def init_app(app: Flask, environ: Mapping[str, str] | None = None) -> None:
     app.config.setdefault("FORCE_HTTPS", name != "development")
     app.config.setdefault("HSTS_MAX_AGE", 63_072_000)
     app.config.setdefault("HARDENING_RELAX_IN_TESTS", True)
-    init_errors(app)
+    if _errors:
+        _errors.init_errors(app)
     # Last: the CSRF allow-list names endpoints, so every blueprint must be in place.
-    init_security(app)
-    app.cli.add_command(security_cli)
+    if _security:
+        _security.init_security(app)
+    if _cli:
+        app.cli.add_command(_cli.security_cli)
 
 
 def environment_of(app: Flask, environ: Mapping[str, str]) -> str:

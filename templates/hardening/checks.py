@@ -619,6 +619,9 @@ def app_policy(app: Flask) -> deploy_scan.AppPolicy | None:
         return None
     names = (
         "Content-Security-Policy",
+        # While the app only reports (CSP_REPORT_ONLY), nginx must send the same report-only
+        # policy: compared like the enforcing one, so removing or widening it still fails.
+        "Content-Security-Policy-Report-Only",
         "Strict-Transport-Security",
         "Permissions-Policy",
         *FIXED_HEADERS,

@@ -818,7 +818,7 @@ def header_weakenings(name: str, expected: str, given: str) -> list[str]:
     lowered = name.lower()
     if given.startswith("(unresolved"):
         return [f"nginx sends {given}, which cannot be compared with the app's policy"]
-    if lowered == "content-security-policy":
+    if lowered in {"content-security-policy", "content-security-policy-report-only"}:
         return csp_weakenings(expected, given)
     if lowered == "strict-transport-security":
         return _hsts_weakenings(expected, given)

@@ -99,6 +99,7 @@ describe('a default project, generated and installed for real', () => {
 
       const bare = await request(url('/'), { method: 'POST', headers: { ...https, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'name=hi' });
       expect(bare.status).toBe(400);
+      expect(bare.headers['x-csrf-refused'], 'a 400 for another reason than CSRF').toBe('1');
 
       const token = csrfTokenFrom(page.body);
       const withToken = await request(url('/'), {

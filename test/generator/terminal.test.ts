@@ -2,80 +2,22 @@
 // (util-linux `script`), the real inquirer prompts, keys typed one prompt at a time. The prompt
 // tests that call `validate`/`filter` directly could not see that inquirer validates before it
 // filters; this one can.
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildQuestions } from '../../generators/app/questions.js';
 import { plannedPaths } from '../../generators/app/planned.js';
 import { defaultAnswers } from '../../generators/lib/answers.js';
-import { shellWord } from '../../generators/lib/install.js';
-import { CLI, tempDir } from '../support/project.js';
+import { tempDir } from '../support/project.js';
+import { ENTER, Terminal } from '../support/terminal.js';
 import { missingTools } from '../support/tools.js';
 
 const tmp = tempDir('hf-tty-');
 afterAll(() => tmp.cleanup());
 
-const ENTER = '\r';
 const CLEAR_LINE = '\u0015'; // Ctrl-U: readline deletes what was typed
 const DOWN = '\u001b[B';
 const CTRL_C = '\u0003';
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007/g;
-
-/** `hardened-flask new` under `script`, which gives it a pseudo-terminal as stdin and stdout. */
-class Terminal {
-  private readonly child: ChildProcessWithoutNullStreams;
-  private raw = '';
-  private seen = 0;
-  readonly exited: Promise<number | null>;
-
-  constructor(args: string[], cwd: string) {
-    const command = ['node', CLI, ...args].map(shellWord).join(' ');
-    this.child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
-      cwd,
-      env: { ...process.env, SHELL: '/bin/sh', TERM: 'xterm-256color' },
-    });
-    this.child.stdout.on('data', (chunk: Buffer) => (this.raw += chunk.toString()));
-    this.child.stderr.on('data', (chunk: Buffer) => (this.raw += chunk.toString()));
-    this.exited = new Promise((done) => this.child.on('close', done));
-  }
-
-  /** What the screen showed so far, without colours and cursor moves. */
-  get text(): string {
-    return this.raw.replace(ANSI, '');
-  }
-
-  /** Waits until `expected` appears after what was already waited for; a hang guard only. */
-  async waitFor(expected: string | RegExp, guardMs = 60_000): Promise<void> {
-    for (let waited = 0; ; waited += 25) {
-      const rest = this.text.slice(this.seen);
-      const index = typeof expected === 'string' ? rest.indexOf(expected) : rest.search(expected);
-      if (index >= 0) {
-        this.seen += index + 1;
-        return;
-      }
-      if (waited > guardMs || this.child.exitCode !== null) {
-        throw new Error(`the terminal never showed ${String(expected)}; it showed:\n${this.text.slice(-3000)}`);
-      }
-      await new Promise((done) => setTimeout(done, 25));
-    }
-  }
-
-  type(keys: string): void {
-    this.child.stdin.write(keys);
-  }
-
-  /** Answers the prompt whose message starts with `message` by typing `keys`. */
-  async answer(message: string, keys: string): Promise<void> {
-    await this.waitFor(`? ${message}`);
-    this.type(keys);
-  }
-
-  kill(): void {
-    this.child.kill('SIGKILL');
-  }
-}
 
 const questions = buildQuestions(defaultAnswers('x'), {});
 const message = (name: string) => questions.find((q) => q.name === name)!.message;

@@ -3,8 +3,9 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { CLI, REPO_ROOT, runCommand, tempDir, withLock, type CommandResult } from './project.js';
+import { type Stack, startStack } from './stack.js';
 import type { RetrofitSummary } from '../../generators/retrofit/command.js';
 
 export const RETROFIT_FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'retrofit');
@@ -74,4 +75,22 @@ export function cleanEnv(): NodeJS.ProcessEnv {
 
 export function pytest(dir: string, python: string, ...args: string[]): Promise<CommandResult> {
   return runCommand(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', ...args], { cwd: dir, env: cleanEnv(), timeout: 300_000 });
+}
+
+/**
+ * A retrofitted fixture served as its added deploy files say: gunicorn (from the systemd unit,
+ * on a unix socket) behind the added nginx site, for `domain` (the retrofit's default is
+ * localhost). One worker: the fixtures keep their data in memory, so every request sees it.
+ */
+export function startRetrofitStack(dir: string, python: string, domain = 'localhost'): Promise<Stack> {
+  const name = basename(dir);
+  return startStack({
+    projectDir: dir,
+    names: { serviceName: name, domain, installDir: `/srv/${name}` },
+    gunicornBind: 'unix',
+    prefix: join(dir, '..', 'stack'),
+    venvDir: join(python, '..', '..'),
+    pythonPath: dir,
+    extraEnv: { WEB_CONCURRENCY: '1' },
+  });
 }

@@ -1,5 +1,7 @@
 // The small parsers for deploy, dependency and environment files.
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   classify,
   isExampleEnv,
@@ -21,7 +23,9 @@ import {
   pipInstalls,
   requirementName,
   scanJs,
+  scanJsInstaller,
 } from '../../generators/audit/deploy.js';
+import { REPO_ROOT } from '../support/project.js';
 
 describe('classify', () => {
   it.each([
@@ -279,9 +283,24 @@ describe('nginx', () => {
 describe('JavaScript', () => {
   it('finds state-changing requests and whether the file sends a CSRF header', () => {
     const withToken = scanJs('a.js', "fetch(url, {\n  method: 'POST',\n  headers: { 'X-CSRFToken': token },\n});\n");
-    expect(withToken).toEqual([{ file: 'a.js', line: 1, token: true }]);
+    expect(withToken).toEqual([{ file: 'a.js', line: 1, token: true, via: 'fetch', absolute: false }]);
     const without = scanJs('b.js', "axios.post('/api', data);\nfetch('/read');\n");
-    expect(without).toEqual([{ file: 'b.js', line: 1, token: false }]);
+    expect(without).toEqual([{ file: 'b.js', line: 1, token: false, via: 'axios', absolute: false }]);
+    const elsewhere = scanJs('c.js', "$.post('https://api.example.com/x', data);\nconst r = new XMLHttpRequest();\nr.open('DELETE', '/items/1');\n");
+    expect(elsewhere.map((j) => [j.line, j.via, j.absolute])).toEqual([[1, 'jquery', true], [2, 'xhr', false]]);
+  });
+
+  it('recognises a token installer by what it wraps, and only one that reads the meta tag', () => {
+    const shim = readFileSync(join(REPO_ROOT, 'templates', 'retrofit', 'hardening-csrf.js'), 'utf8');
+    expect(scanJsInstaller('static/hardening-csrf.js', shim)).toEqual([
+      { file: 'static/hardening-csrf.js', line: shim.split('\n').findIndex((l) => l.includes('"X-CSRFToken"')) + 1, covers: ['fetch', 'xhr', 'jquery', 'axios'], header: 'X-CSRFToken' },
+    ]);
+    const ajaxSetup = "$.ajaxSetup({ headers: { 'X-CSRFToken': $('meta[name=csrf-token]').attr('content') } });\n";
+    expect(scanJsInstaller('setup.js', ajaxSetup).map((i) => i.covers)).toEqual([['jquery']]);
+    // Sends a token itself, wraps nothing: its own calls carry it, no one else's.
+    expect(scanJsInstaller('own.js', "fetch('/x', { method: 'POST', headers: { 'X-CSRFToken': document.querySelector('meta[name=\"csrf-token\"]').content } });\n")).toEqual([]);
+    // Wraps fetch, but the token comes from somewhere the audit cannot see on the page.
+    expect(scanJsInstaller('cookie.js', "const f = window.fetch;\nwindow.fetch = (u, o) => f(u, { ...o, headers: { 'X-CSRFToken': readCookie('csrf') } });\n")).toEqual([]);
   });
 });
 

@@ -256,3 +256,35 @@ describe.each(['jinja', 'fallback'] as const)('template facts (%s)', (mode) => {
     expect(results[mode]!.templates[0]!.parser).toBe(mode === 'jinja' ? 'jinja2' : 'fallback');
   });
 });
+
+describe('templates of plain outputs (not parsed: needs_parse in analyse.py)', () => {
+  // Each near miss must still be parsed: a syntax error or a token fact that the shortcut for
+  // plain `{{ name.attr }}` templates would otherwise lose.
+  const TEXTS: Record<string, string> = {
+    'plain.html': '<tr><td>{{ item.name }}</td><td>{{- item.quantity -}}</td></tr>{ not a tag }\n',
+    'not.html': '<p>{{ not }}</p>\n',
+    'dot.html': '<p>{{ item. }}</p>\n',
+    'unclosed.html': '<p>{{ item.name }</p>\n',
+    'minus.html': '<p>{{ item- }}</p>\n',
+    'token.html': '<form method="post">{{ form.csrf_token }}</form>\n',
+  };
+  it.skipIf(!withJinja)('parses every near miss: syntax errors and the form.csrf_token fact are kept', async () => {
+    const dir = tempFolder();
+    try {
+      for (const [file, text] of Object.entries(TEXTS)) writeFileSync(join(dir.dir, file), text);
+      const result = await runAnalyser({ root: dir.dir, python: [], templates: Object.keys(TEXTS), maxBytes: 1 << 20 });
+      const of = (file: string) => result.templates.find((t) => t.path === file)!;
+      expect(of('plain.html')).toMatchObject({ parser: 'jinja2', facts: [] });
+      expect(of('plain.html').error).toBeUndefined();
+      for (const broken of ['not.html', 'dot.html', 'unclosed.html', 'minus.html']) {
+        expect(of(broken).error?.message, broken).toMatch(/^template syntax: /);
+      }
+      expect(of('token.html').facts.map((f) => [f.kind, (f as { via?: string }).via])).toEqual([
+        ['csrf-token', 'form.csrf_token'],
+        ['form', undefined],
+      ]);
+    } finally {
+      dir.cleanup();
+    }
+  });
+});

@@ -69,6 +69,11 @@ describe('the proof', () => {
     expect(regressions(run([['x', 'passed'], ['y', 'failed']]), run([['x', 'failed'], ['y', 'failed'], ['z', 'failed']]))).toEqual(['x']);
     expect(regressions(run([], 0), run([], 1))).toEqual(['pytest (exit 1)']);
   });
+  it('does not count a parametrized id drawn afresh as broken, but does count a module that no longer runs', () => {
+    const before = run([['tests.h::test_key[abc]', 'passed'], ['tests.h::test_other', 'passed'], ['tests.own::test_index', 'passed']]);
+    const after = run([['tests.h::test_key[def]', 'passed'], ['tests.h::test_other', 'passed'], ['::tests.own', 'failed']]);
+    expect(regressions(before, after)).toEqual(['tests.own::test_index']);
+  });
 });
 
 describe('the Python edit engine', () => {

@@ -31,9 +31,11 @@ CONFIG_KEYS = {
     "ENV",
     "SECRET_KEY",
     "SECRET_KEY_FALLBACKS",
+    "CSP_REPORT_ONLY",
     "WTF_CSRF_ENABLED",
     "WTF_CSRF_CHECK_DEFAULT",
     "WTF_CSRF_SSL_STRICT",
+    "WTF_CSRF_HEADERS",
     "SESSION_COOKIE_SECURE",
     "SESSION_COOKIE_HTTPONLY",
     "SESSION_COOKIE_SAMESITE",
@@ -79,10 +81,15 @@ RELEVANT = re.compile(
 
 
 def main() -> int:
-    request = json.load(sys.stdin)
+    # The audit starts this process before it walks the tree: the imports happen while the
+    # request is being prepared. An audit that stops early closes standard input unsent.
+    jinja = load_jinja()
+    raw = sys.stdin.read()
+    if not raw.strip():
+        return 0
+    request = json.loads(raw)
     root = request["root"]
     max_bytes = int(request.get("maxBytes", 2 * 1024 * 1024))
-    jinja = load_jinja()
     out = {
         "protocol": PROTOCOL,
         "python": platform.python_version(),
@@ -114,8 +121,20 @@ def read_bytes(root: str, rel: str, max_bytes: int):
     path = os.path.join(root, rel)
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(path, flags)
-    with os.fdopen(fd, "rb") as handle:
-        data = handle.read(max_bytes + 1)
+    try:
+        # os.read sized by fstat: a buffered read(max_bytes + 1) allocates the whole 2 MiB for
+        # every file, which made reading the files a tenth of the analyser's time
+        size = os.fstat(fd).st_size
+        chunks, length = [], 0
+        while length <= max_bytes:
+            chunk = os.read(fd, min(max_bytes + 1 - length, max(size + 1 - length, 65536)))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            length += len(chunk)
+    finally:
+        os.close(fd)
+    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     if len(data) > max_bytes:
         return None, "larger than %d bytes" % max_bytes
     if b"\0" in data[:8192]:
@@ -161,6 +180,36 @@ def analyse_python_file(root: str, rel: str, max_bytes: int):
     analyser.may_key = bool(KEYISH.search(text))
     analyser.run()
     return {"path": rel, "facts": analyser.facts, "imports": sorted(set(analyser.aliases.values()))}
+
+
+# Node types that never hold another node: expression contexts (Load, Store, Del) and operators.
+LEAF_TYPES = frozenset(
+    cls for base in (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop) for cls in base.__subclasses__()
+)
+
+
+# What the visitor never needs to enter (see PyAnalyser.visit).
+SKIPPED = LEAF_TYPES | {ast.Constant}
+
+
+def walk(tree):
+    """The nodes ast.walk yields, in the same (breadth-first) order, as a list and without the
+    leaf types above, which no caller looks at. About twice as fast: ast.walk goes through two
+    generators per node."""
+    nodes = [tree]
+    append = nodes.append
+    node_type = ast.AST
+    leaves = LEAF_TYPES
+    for node in nodes:  # the list grows while it is read: a queue without popping
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, node_type) and type(item) not in leaves:
+                        append(item)
+            elif isinstance(value, node_type) and type(value) not in leaves:
+                append(value)
+    return nodes
 
 
 def dotted(node) -> str | None:
@@ -250,28 +299,36 @@ class PyAnalyser(ast.NodeVisitor):
     # --- traversal ---------------------------------------------------------------------------
     # ast.NodeVisitor looks the visit_* method up by name and walks fields through generators on
     # every node; on a large project that lookup is a fair share of the run. The same traversal
-    # with the method cached per node class and the fields read directly:
-    _dispatch: dict = {}
+    # with the method cached per node class and the fields read directly. Nodes that can hold no
+    # other node and have no visit_* method of their own (contexts, operators, constants: about
+    # a third of all nodes) are not visited at all: NodeVisitor.visit_Constant only forwards to
+    # the deprecated visit_Str/visit_Num, which this class does not define.
+    _dispatch: dict = dict.fromkeys(LEAF_TYPES | {ast.Constant}, lambda self, node: None)
+
+    @classmethod
+    def method_for(cls, node_type):
+        method = getattr(cls, "visit_" + node_type.__name__, None) or cls.generic_visit
+        cls._dispatch[node_type] = method
+        return method
 
     def visit(self, node):
-        cls = node.__class__
-        method = self._dispatch.get(cls)
-        if method is None:
-            method = getattr(PyAnalyser, "visit_" + cls.__name__, None) or PyAnalyser.generic_visit
-            self._dispatch[cls] = method
+        method = self._dispatch.get(node.__class__) or self.method_for(node.__class__)
         return method(self, node)
 
     def generic_visit(self, node):
+        # visit() inlined: one call less per node, and none for the skipped leaf types
+        dispatch = self._dispatch
+        node_type = ast.AST
         for field in node._fields:
             value = getattr(node, field, None)
             if value is None:
                 continue
             if isinstance(value, list):
                 for item in value:
-                    if isinstance(item, ast.AST):
-                        self.visit(item)
-            elif isinstance(value, ast.AST):
-                self.visit(value)
+                    if isinstance(item, node_type) and item.__class__ not in SKIPPED:
+                        (dispatch.get(item.__class__) or self.method_for(item.__class__))(self, item)
+            elif isinstance(value, node_type) and value.__class__ not in SKIPPED:
+                (dispatch.get(value.__class__) or self.method_for(value.__class__))(self, value)
 
     # --- preparation -------------------------------------------------------------------------
     def run(self):
@@ -283,7 +340,7 @@ class PyAnalyser(ast.NodeVisitor):
         imports, assigns, registrations = [], [], []
         names = set()
         self.mentions_secret = False
-        for node in ast.walk(self.tree):
+        for node in walk(self.tree):
             kind = type(node)
             if kind is ast.Import or kind is ast.ImportFrom:
                 imports.append(node)
@@ -737,7 +794,7 @@ class PyAnalyser(ast.NodeVisitor):
         if not self.may_key:
             return
         generates = reads = writes = False
-        for node in ast.walk(func):
+        for node in walk(func):
             if isinstance(node, ast.Call):
                 qual = self.qual(node.func) or ""
                 name = last(qual)
@@ -826,7 +883,7 @@ class PyAnalyser(ast.NodeVisitor):
         )
         raises = False
         length = False
-        for sub in ast.walk(node):
+        for sub in walk(node):
             if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and SECRET_NAME.search(sub.value):
                 mentions = True
             elif isinstance(sub, ast.Raise):
@@ -911,7 +968,7 @@ class PyAnalyser(ast.NodeVisitor):
             self.visit(stmt)
 
     def is_dev_test(self, test) -> bool:
-        for sub in ast.walk(test):
+        for sub in walk(test):
             if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
                 if re.fullmatch(r"(?i)dev|develop(ment)?|debug|local|test(ing)?", sub.value.strip()):
                     return True
@@ -1262,6 +1319,14 @@ METHOD_ATTR = re.compile(r"""\bmethod\s*=\s*["']?\s*([a-zA-Z]+)""", re.IGNORECAS
 TOKEN_IN_FORM = re.compile(r"csrf_token|hidden_tag|csrf_meta|_csrf|csrf_input")
 DELEGATED_FORM = re.compile(r"{%-?\s*(include|call|import)\b|{{-?\s*[\w.]+\(\s*[\w.]*form", re.IGNORECASE)
 JINJA_COMMENT = re.compile(r"{#.*?#}", re.DOTALL)
+# What a page loads and where (for "does the page that runs this script also run the CSRF shim"):
+# <script src=...> (its static path when it is url_for('static', filename=...) or /static/...),
+# {% extends "..." %} with a literal name, <meta name="csrf-token">, and where <body> opens.
+SCRIPT_SRC = re.compile(r"""<script\b[^>]*?\bsrc\s*=\s*("[^"]*"|'[^']*')""", re.IGNORECASE)
+STATIC_URL_FOR = re.compile(r"""url_for\(\s*["'](?:[\w.]+\.)?static["']\s*,\s*filename\s*=\s*["']([^"']+)["']\s*\)""")
+EXTENDS = re.compile(r"""{%-?\s*extends\s+["']([^"']+)["']""")
+CSRF_META = re.compile(r"""<meta\b[^>]*\bname\s*=\s*["']?csrf-token\b""", re.IGNORECASE)
+BODY_OPEN = re.compile(r"<body\b", re.IGNORECASE)
 SAFE_FILTER = re.compile(r"\|\s*safe\b")
 EXPR_BLOCK = re.compile(r"({{.*?}}|{%.*?%})", re.DOTALL)
 AUTOESCAPE_OFF = re.compile(r"{%-?\s*autoescape\s+(false|False|0)\s*-?%}")
@@ -1301,7 +1366,9 @@ def analyse_template_file(root: str, rel: str, max_bytes: int, jinja):
     lines = text.splitlines()
     facts = []
     result = {"path": rel, "facts": facts, "parser": "fallback"}
-    if jinja is not None:
+    if jinja is not None and not needs_parse(text):
+        result["parser"] = "jinja2"  # what parsing gives: no error and no fact (see needs_parse)
+    elif jinja is not None:
         _, env, nodes = jinja
         try:
             tree = env.parse(text)
@@ -1316,9 +1383,33 @@ def analyse_template_file(root: str, rel: str, max_bytes: int, jinja):
     if result["parser"] == "fallback":
         fallback_facts(text, facts, lines)
     form_facts(text, facts)
+    page_facts(text, facts)
     html = bool(re.search(r"<(html|body|div|form|p|a|span|script|table)\b", text, re.IGNORECASE))
     result["html"] = html
     return result
+
+
+# `{{ name }}` or `{{ name.attr.attr }}` (whitespace control allowed), as jinja2's default lexer
+# reads it: `not` is the one name that cannot stand alone there.
+PLAIN_OUTPUT = re.compile(
+    r"\{\{-?[ \t]*(?!not(?![A-Za-z0-9_]))[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*[ \t]*-?\}\}"
+)
+
+
+def needs_parse(text: str) -> bool:
+    """False for a template of text and plain outputs only (a row partial): no tag, no comment,
+    no filter, call or expression. jinja2 parses such a template without error into TemplateData,
+    Name and Getattr nodes, and of those jinja_facts reports only `x.csrf_token`, excluded here
+    too: parsing it would add nothing. Costs a few string searches; parsing, ~0.15 ms a template."""
+    if "{%" in text or "{#" in text or "csrf_token" in text:
+        return True
+    at = text.find("{{")
+    while at >= 0:
+        plain = PLAIN_OUTPUT.match(text, at)
+        if plain is None:
+            return True
+        at = text.find("{{", plain.end())
+    return False
 
 
 def allowed(lines, lineno: int) -> bool:
@@ -1421,6 +1512,33 @@ def form_facts(text: str, facts):
             # (a before_request hook reading "nonce", the form rendering {{ form.nonce() }})
             fields = sorted(set(FIELD_NAME.findall(body)) | {m.split(".")[-1] for m in HELPER_CALL.findall(body)})
             facts.append({"kind": "form", "line": lineno, "token": False, "fields": fields})
+
+
+def script_path(src: str):
+    """The static path a <script src> names ('notes.js', 'js/app.js'), or None when unknown."""
+    match = STATIC_URL_FOR.search(src)
+    if match:
+        return match.group(1).lstrip("/")
+    if "{{" in src or "{%" in src:
+        return None
+    path = src.split("?", 1)[0].split("#", 1)[0]
+    if re.match(r"^(https?:)?//", path):
+        return None
+    return path.rsplit("/static/", 1)[-1].lstrip("/") if "/static/" in path else path.lstrip("/")
+
+
+def page_facts(text: str, facts):
+    """The scripts a page loads, the layout it extends, its CSRF meta tag and where <body> opens."""
+    clean = blank_comments(text)
+    for match in SCRIPT_SRC.finditer(clean):
+        facts.append({"kind": "script", "line": line_of(clean, match.start()), "src": script_path(match.group(1)[1:-1])})
+    for match in EXTENDS.finditer(clean):
+        facts.append({"kind": "extends", "line": line_of(clean, match.start()), "template": match.group(1)})
+    for match in CSRF_META.finditer(clean):
+        facts.append({"kind": "csrf-meta", "line": line_of(clean, match.start())})
+    body = BODY_OPEN.search(clean)
+    if body:
+        facts.append({"kind": "body", "line": line_of(clean, body.start())})
 
 
 if __name__ == "__main__":

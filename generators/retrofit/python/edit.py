@@ -91,10 +91,16 @@ def main() -> int:
                 secret_edits(tree, src, edits, changes)
             if "debug" in only:
                 debug_edits(tree, src, edits, changes)
-            if app and app["file"] == rel and not app["hardened"]:
-                init_edits(tree, src, app, out["csp"], report_only, edits, changes)
-                if request.get("configSplit") and "debug" in only and app["configFree"]:
-                    config_edits(tree, src, app, edits, changes)
+            # The CSP settings are the headers protection's (a run with --only may add them later).
+            csp, reports = (out["csp"], report_only) if "headers" in only else ({}, False)
+            # The call (and the package) serve these; --only server or templates needs neither.
+            needs_init = any(name in only for name in ("debug", "secret", "csrf", "headers"))
+            if app and app["file"] == rel and not app["hardened"] and needs_init:
+                init_edits(tree, src, app, csp, reports, edits, changes)
+            elif app and app["file"] == rel:
+                settings_edits(src, app, csp, reports, edits, changes)
+            if app and app["file"] == rel and request.get("configSplit") and "debug" in only and app["configFree"]:
+                config_edits(tree, src, app, edits, changes)
             if any(e[3] for e in edits):
                 ensure_import_os(tree, src, edits, changes)
         out["files"].append(result(rel, text, [e[:3] for e in edits], changes))
@@ -422,6 +428,23 @@ def init_edits(tree, src: Source, app, csp, report_only, edits, changes):
     at = src.after_line(line) if line else 0
     edits.append((at, at, app["importLine"] + "\n", False))
     changes.append(change("import", line + 1, app["importLine"]))
+
+
+def settings_edits(src: Source, app, csp, report_only, edits, changes):
+    """An app whose init_app call an earlier run (with --only) added: the CSP settings that
+    call reads, where they are missing, on the lines right before it."""
+    call = re.search(rf"^([ \t]*)hardening\.init_app\({re.escape(app['var'])}\)", src.text, re.M)
+    if call is None:
+        return
+    csp = csp if "CSP_EXTRA_SOURCES" not in src.text else {}
+    report_only = report_only and "CSP_REPORT_ONLY" not in src.text
+    if not csp and not report_only:
+        return
+    settings = init_call(app["var"], csp, report_only, call.group(1))
+    settings = settings[: settings.rindex(call.group(1) + "hardening.init_app(")]
+    edits.append((call.start(), call.start(), settings, False))
+    line = src.text.count("\n", 0, call.start()) + 1
+    changes.append(change("headers", line, f"CSP settings for hardening.init_app({app['var']}) (this project's origins{', report-only' if report_only else ''})"))
 
 
 def config_edits(tree, src: Source, app, edits, changes):

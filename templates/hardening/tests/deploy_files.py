@@ -150,8 +150,8 @@ WEAKENINGS = [
     ("gunicorn.conf.py", r"^preload_app = True", "preload_app = False", WSGI_SERVER, "preload_app"),
     (
         SNIPPET,
-        r"Content-Security-Policy \$\w+",
-        "Content-Security-Policy \"script-src * 'unsafe-inline'\"",
+        r"(Content-Security-Policy(?:-Report-Only)?) \$\w+",
+        "\\1 \"script-src * 'unsafe-inline'\"",
         NGINX_HEADERS,
         "script-src allows * 'unsafe-inline'",
     ),
