@@ -181,7 +181,7 @@ if (resume) {
 if (!capped) log += mutmutRun([]);
 seconds = (Date.now() - started) / 1000;
 writeFileSync(join(cache, 'mutmut.log'), log); // why a run checked nothing
-sessions.push({ date: new Date().toISOString(), resume, seconds: Math.round(seconds), capped });
+sessions.push({ date: new Date().toISOString(), resume, seconds: Math.round(seconds), capped, maxChildren });
 writeFileSync(sessionsFile, `${JSON.stringify(sessions, null, 2)}\n`);
 }
 const listing = run(mutmut, ['results', '--all', 'true'], { cwd: project, env, check: false }).stdout;
@@ -234,7 +234,7 @@ const md = [
   `mutmut ${MUTMUT_VERSION} over ${guards.map((path) => `\`${path}\``).join(', ')}, against the generated project's own pytest.`,
   `${result.total} mutants: ` + Object.entries(result.byStatus).map(([status, n]) => `${n} ${status}`).join(', ') + '.' +
     (unchecked > 0 ? ` **Incomplete**: ${unchecked} mutants did not run${lastCapped ? ` (capped at ${minutes} min)` : ''}.` : ''),
-  `Wall time ${result.seconds} s (${minutesOf(result.seconds)}) at ${maxChildren} children under \`nice -n 19\` on a shared 2-core machine` +
+  `Wall time ${result.seconds} s (${minutesOf(result.seconds)}) at ${[...new Set(sessions.map((session) => session.maxChildren ?? 2))].join(' or ') || maxChildren} children under \`nice -n 19\` on a shared 2-core machine` +
     (sessions.length > 1 ? `, over ${sessions.length} sessions: ${sessions.map((session) => `${session.resume ? 'resume' : 'full run'} ${minutesOf(session.seconds)}`).join(', ')}.` : '.'),
   '',
   `**Score: ${result.score} %** of non-equivalent mutants killed (${killed} of ${judged}; ${equivalent.length} survivors judged equivalent).`,
