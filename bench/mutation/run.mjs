@@ -202,6 +202,14 @@ const SHOWN = 12;
 const diff = (name, index) => (index < SHOWN ? run(mutmut, ['show', name], { cwd: project, env, check: false }).stdout.trim() : '');
 
 const unchecked = count('not checked');
+const moduleOf = (name) => name.split('.').at(-2) ?? name;
+const byModule = [...new Set(mutants.map((mutant) => moduleOf(mutant.name.split('__mutmut_')[0].replace(/\.x[^.]*$/, '.x'))))]
+  .map((module) => {
+    const mine = mutants.filter((mutant) => moduleOf(mutant.name.split('__mutmut_')[0].replace(/\.x[^.]*$/, '.x')) === module);
+    const n = (status) => mine.filter((mutant) => mutant.status === status).length;
+    return `${module} ${n('killed') + n('timeout')} killed / ${n('survived') + n('no tests')} survived / ${n('not checked')} not run`;
+  })
+  .join('; ');
 const totalSeconds = sessions.reduce((sum, session) => sum + session.seconds, 0);
 const lastCapped = sessions.at(-1)?.capped ?? capped;
 const result = {
@@ -233,7 +241,8 @@ const md = [
   '',
   `mutmut ${MUTMUT_VERSION} over ${guards.map((path) => `\`${path}\``).join(', ')}, against the generated project's own pytest.`,
   `${result.total} mutants: ` + Object.entries(result.byStatus).map(([status, n]) => `${n} ${status}`).join(', ') + '.' +
-    (unchecked > 0 ? ` **Incomplete**: ${unchecked} mutants did not run${lastCapped ? ` (capped at ${minutes} min)` : ''}.` : ''),
+    (unchecked > 0 ? ` **Incomplete**: ${unchecked} mutants did not run before the time cap; the score covers the ${mutants.length - unchecked} that did.` : ''),
+  `By module: ${byModule}.`,
   `Wall time ${result.seconds} s (${minutesOf(result.seconds)}) at ${[...new Set(sessions.map((session) => session.maxChildren ?? 2))].join(' or ') || maxChildren} children under \`nice -n 19\` on a shared 2-core machine` +
     (sessions.length > 1 ? `, over ${sessions.length} sessions: ${sessions.map((session) => `${session.resume ? 'resume' : 'full run'} ${minutesOf(session.seconds)}`).join(', ')}.` : '.'),
   '',
