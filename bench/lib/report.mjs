@@ -137,6 +137,7 @@ function served(v) {
     String(x.non2xx3xx),
     String(x.socketErrors),
     x.serverCpuMsPerRequest === undefined ? '–' : x.serverCpuMsPerRequest.toFixed(2),
+    x.gunicornCpuMsPerRequest == null ? '–' : `${x.gunicornCpuMsPerRequest.toFixed(2)} + ${(x.serverCpuMsPerRequest - x.gunicornCpuMsPerRequest).toFixed(2)}`,
     x.workerBoots === null ? '–' : String(x.workerBoots),
   ]);
   const l = v.limitedRun;
@@ -168,13 +169,14 @@ the server changes:
 The direct runs (dev, gunicorn) send \`Host: localhost\` and \`X-Forwarded-Proto: https\`, as nginx
 would; without the latter the app answers every request with a redirect to HTTPS.
 
-${table(['server', 'connections', 'requests/s (rounds)', 'p50 ms', 'p99 ms', 'non-2xx/3xx', 'socket errors', 'server CPU ms / request', 'gunicorn workers booted'], rows, ['l'])}
+${table(['server', 'connections', 'requests/s (rounds)', 'p50 ms', 'p99 ms', 'non-2xx/3xx', 'socket errors', 'server CPU ms / request', 'of which gunicorn + nginx', 'gunicorn workers booted'], rows, ['l'])}
 
 "server CPU ms / request" is the CPU time (user + system, from \`/proc\`) of the server's whole
 process tree during the runs — nginx master and workers, gunicorn master and workers (recycled
 ones included, through the master's reaped-children time), or the dev server — divided by the
 requests served. It does not depend on how much CPU other work left to the run, so it is the
-steadier comparison on a shared machine; requests/s is what the clients saw.
+steadier comparison on a shared machine; requests/s is what the clients saw. "of which gunicorn +
+nginx" splits the stack's figure between gunicorn (master and workers) and nginx (the rest).
 
 "gunicorn workers booted" counts \`Booting worker\` lines during the timed run: \`max_requests = 1000\`
 (± 100 jitter) recycles each worker after about a thousand requests. With \`preload_app = True\`
@@ -269,8 +271,8 @@ function security(x) {
     ? Object.keys(prof.on.layer).map((label) => [
         label,
         pct(prof.on.layer[label].share),
-        f1(prof.on.layer[label].calls_per_request),
-        prof.off.layer[label].calls_per_request ? pct(prof.off.layer[label].share) : '–',
+        prof.on.layer[label].calls_per_request == null ? '–' : f1(prof.on.layer[label].calls_per_request),
+        prof.off.layer[label].share > 0 ? pct(prof.off.layer[label].share) : '–',
       ])
     : [];
   return `## 4. Cost of the security layer
@@ -278,13 +280,13 @@ function security(x) {
 ${x.quick ? '**Quick run (not for comparison).** ' : ''}Measured ${x.finished} (${f1(x.wallSeconds)} s; load average ${load(x.loadavg.before)} before, ${load(x.loadavg.after)} after).
 "Off" is the same generated app with \`CSRFProtect\` and Flask-Talisman switched off, built by
 \`bench/py/variants.py\` (copied into the bench's temporary project as \`bench_variants.py\`; it
-swaps the two objects \`security.py\` builds the layer from before \`create_app\` runs, so nothing
+swaps the two objects \`hardening/security.py\` builds the layer from before \`create_app\` runs, so nothing
 in the project is edited). ProxyFix and the two static COOP/CORP headers stay in every variant;
 the templates' \`csrf_token()\` / \`csp_nonce()\` become empty strings where their extension is off.
 
 **Under gunicorn** (generated config, TCP on 127.0.0.1, \`GET /\` without cookies, ${x.connections} connections,
 ${x.seconds} s per run, the variants side by side and interleaved over ${x.rounds} rounds, every other round in reverse order):
-**${int(x.rpsOn)} vs ${int(x.rpsOff)} requests/s, ratio ${x.rpsRatio.toFixed(3)}, i.e. the layer costs ${pct(x.rpsCost)} of throughput.**${x.rpsStock ? ` The stock layer (the "before": Flask-Talisman as shipped, Flask's own session interface): ${int(x.rpsStock)} requests/s, a cost of ${pct(x.rpsStockCost)}.` : ''}
+**${int(x.rpsOn)} vs ${int(x.rpsOff)} requests/s, ratio ${x.rpsRatio.toFixed(3)}, i.e. the layer costs ${pct(x.rpsCost)} of throughput.**${x.rpsStock ? ` The stock layer (the "before" of every speed-up: Flask-Talisman as shipped, Flask's own session interface, Flask-WTF's own token signing): ${int(x.rpsStock)} requests/s, a cost of ${pct(x.rpsStockCost)}.` : ''}
 
 ${table(['variant', 'round', 'requests/s', 'p50 ms', 'p99 ms', 'errors', 'gunicorn CPU ms / request'], wrkRows, ['l'])}
 ${x.gunicornCpu ? `
@@ -301,9 +303,10 @@ batches interleaved so drift in machine load hits all alike). The figures are th
 
 ${table(['request', 'off µs', 'on µs', 'layer cost (median)', 'CSRF alone µs', 'Talisman alone µs', 'stock µs (cost)'], rows, ['l'])}
 
-"stock" is the layer before its headers were prebuilt (the variant \`stock\` of
-\`bench/py/variants.py\`: \`flask_talisman.Talisman\` itself and Flask's
-\`SecureCookieSessionInterface\`). It sends the same headers as "on" (checked for every request
+"stock" is the layer without its speed-ups (the variant \`stock\` of
+\`bench/py/variants.py\`: \`flask_talisman.Talisman\` itself, Flask's
+\`SecureCookieSessionInterface\`, Flask-WTF's \`generate_csrf\` as the templates' \`csrf_token()\` and
+its CSRF hook on every GET). It sends the same headers as "on" (checked for every request
 kind above, nonce and cookie values masked: ${x.stockHeaderDiffs && Object.keys(x.stockHeaderDiffs).length === 0 ? '**identical**' : `**differences: ${JSON.stringify(x.stockHeaderDiffs)}**`}).
 ${prof ? `
 **Where the time goes** (cProfile, ${x.inproc.batch ? '' : ''}first-visit \`GET /\`, share of the profiled time per request;
@@ -355,8 +358,76 @@ const BEFORE = {
   inprocFirstCost: 0.966,
 };
 
+/**
+ * The figures before the second pass on issue 16 (bench run of 2026-12-02T00:51, main at
+ * cb2cb0f; load average 5-14): the "before" of the second pass's before → after.
+ */
+const BEFORE2 = {
+  date: '2026-12-02T00:51',
+  newOverCookiecutter: 0.9,
+  newPeakRssMb: 75.6,
+  helpOverNode: 1.4,
+  stackOverDev: 1.25,
+  rpsCost: 0.432,
+  cpuCost: 0.516,
+  inprocFirstCost: 0.868,
+};
+
+/**
+ * One A/B of the second pass's security.py against main's (cb2cb0f), in one process: the "on"
+ * app of each, 20 interleaved batches of 100 requests, fastest batch, load average about 8
+ * (`bench/py/layer_ab.py`, which uses inproc.py's measure() on both packages).
+ */
+const LAYER_AB = {
+  off: { 'get-first': 172, 'get-returning': 180, 'get-404': 170, 'post-api': 107 },
+  main: { 'get-first': 321, 'get-returning': 305, 'get-404': 226, 'post-api': 257 },
+  branch: { 'get-first': 288, 'get-returning': 275, 'get-404': 214, 'post-api': 256 },
+};
+
+/** The served section's runs at 64 connections: the stack (n) and the dev server (d). */
+function stackAt64(v) {
+  const at = (server, c) => v.runs.find((y) => y.server === server && y.connections === c);
+  return { at, n: at('nginx', 64), d: at('dev', 64) };
+}
+
+function secondPass(r) {
+  const out = [`### Second pass (before: the run of ${BEFORE2.date}; after: this run)`, ''];
+  const s = r.scaffold;
+  if (s) {
+    const [shipped] = s.perCli;
+    out.push(`- **Scaffold ${ratio(BEFORE2.newOverCookiecutter)} → ${ratio(shipped.newOverCookiecutter)} cookiecutter, ${f1(BEFORE2.newPeakRssMb)} → ${f1(shipped.newPeakRssMb)} MiB**: nothing changed on the \`new\` path beyond the import order below; the figures move with the machine's load.`);
+    out.push(`- **\`--help\` ${ratio(BEFORE2.helpOverNode)} → ${ratio(shipped.helpOverNode)} \`node -e 0\`** (\`--version\` ${ratio(shipped.versionOverNode)}): \`generators/cli.ts\` still imported the answer checks (\`lib/answers.js\` with its tables of Python names), the planned paths, presets, preflight and staging at the top, for every command. They are now imported inside \`runNew\` (\`new --help\` imports \`answers.js\` for its table), so \`--help\` and \`--version\` load \`cli.js\`, \`lib/errors.js\` and \`lib/paths.js\` only.`);
+  }
+  const x = r.security;
+  if (x) {
+    const ab = (kind) => `${LAYER_AB.main[kind]} → ${LAYER_AB.branch[kind]} µs`;
+    const layer = (who) => LAYER_AB[who]['get-first'] - LAYER_AB.off['get-first'];
+    out.push(`- **The security section ran again**: it had died at start since the hardening package (0.2.0) moved \`security.py\` to \`<package>/hardening/security.py\` — \`bench/py/variants.py\` imported \`<package>.security\`, and its stand-in for Talisman lacked the \`_force_https\` that \`init_security\` now names. It finds either layout.`);
+    out.push(`- **Security layer ${pct(BEFORE2.rpsCost)} → ${pct(x.rpsCost)} fewer requests/s under gunicorn${x.gunicornCpu ? `, gunicorn CPU per request +${pct(BEFORE2.cpuCost)} → +${pct(x.cpuCost)}` : ''}, in-process first visit +${pct(BEFORE2.inprocFirstCost)} → +${pct(x.cpu['get-first'].cost)}** (the 10 % budget: ${x.rpsCost <= 0.1 ? 'met' : '**not met**'})${x.rpsStock ? `; in this same run the layer without any speed-up of either pass ("stock") cost ${pct(x.rpsStockCost)}${x.gunicornCpu ? ` and +${pct(x.cpuStockCost)} CPU` : ''}` : ''}. The A/B of this pass's \`security.py\` against main's, in one process (in-process CPU per request, fastest of 20 interleaved batches, load average about 8): first visit ${ab('get-first')} (the layer's own cost +${layer('main')} → +${layer('branch')} µs over the page without it), returning visitor ${ab('get-returning')}, 404 page ${ab('get-404')}, JSON POST ${ab('post-api')} (its check is Flask-WTF's \`validate_csrf\`, untouched). The changes, in \`templates/hardening/security.py\`; one at a time they are each below the ±10 µs these runs move by at this load, so only their sum is given:`);
+    out.push(`  - **Tokens and cookies signed with cached keys.** Flask-WTF builds a \`URLSafeTimedSerializer\` for every token and Flask one for every session open and save; each \`dumps\` then makes a new signer, derives its key again (a digest of salt and secret) and computes HMAC-SHA1 in pure Python (itsdangerous hands \`hmac.new\` its own wrapper of \`hashlib.sha1\`, which misses OpenSSL's path). The templates' \`csrf_token()\` is now Flask-WTF's \`generate_csrf\` step for step (raw token in the session, signed with \`WTF_CSRF_SECRET_KEY\` or \`SECRET_KEY\` and Flask-WTF's salt, once per request, kept in \`g\`) over one serializer per key; the session uses the same class, built from Flask's own serializer (keys with \`SECRET_KEY_FALLBACKS\`, salt, tagged JSON). Signer and derived key are made once, the HMAC is one \`hmac.digest\` call: the same bytes. Flask-WTF's \`validate_csrf\` and Flask's \`open_session\` read the results (a new test in \`hardening/tests/csrf.py\` checks both ways, compressed payloads included). Flask-WTF 1.3 checks tokens against \`SECRET_KEY\` only (no fallbacks); that is unchanged.`);
+    out.push(`  - **No zlib try on a short payload without a repeated 3-byte sequence.** itsdangerous compresses a payload only when that saves 2 bytes; a new token or the first-visit cookie never shrinks (200,000 random ones: 2 bytes longer at best), and each try sets up zlib's 256 KiB state. If it could have saved a byte or two, the payload goes out uncompressed, which every itsdangerous reader accepts.`);
+    out.push(`  - **Talisman's prebuilt headers worked out once per request** (three hooks asked, each copying the options to see whether they changed): kept on the request; the options are compared as one \`repr\`.`);
+    out.push(`  - **Flask-WTF's hook answered before it runs for a GET**: \`CSRFProtect.protect\` looks up the view's exemption before it looks at the method; methods outside \`WTF_CSRF_METHODS\` pass either way, so the gate that relaxes the hook in tests returns first for them.`);
+    if (x.gunicornCpu) {
+      const off = x.gunicornCpu.off;
+      const on = x.gunicornCpu.on;
+      out.push(`- **Why ≤ 10 % is out of reach for this page on this machine.** Under gunicorn "off" costs ${off.toFixed(2)} ms of CPU per request and "on" ${on.toFixed(2)} ms: for 10 % the layer would have to add at most ${(off * 0.1 * 1000).toFixed(0)} µs of gunicorn CPU, and it adds ${((on - off) * 1000).toFixed(0)} µs. gunicorn's own share of a request is small: a static WSGI app answering the very bytes of "on" cost 0.28–0.30 ms per request under the same gunicorn config (0.27 ms with the "off" bytes; ad hoc, load average about 12), so the rest is the app, and the app runs 2–3× slower per request in gunicorn's five workers than in the in-process loop (cold caches, shared cores). What a first visit needs for the protection — a 160-bit token kept in a new session, two HMAC signatures, a Set-Cookie, a nonce, six headers — is +${int(x.cpu['get-first'].onUs - x.cpu['get-first'].offUs)} µs on a ${int(x.cpu['get-first'].offUs)} µs page in-process; the page itself (a template, no database) is what makes that share large. Cheaper would mean dropping or replacing Flask-WTF's token or Flask's cookie, which DESIGN does not want.`);
+    }
+  }
+  const v = r.served;
+  if (v) {
+    const { at, n, d } = stackAt64(v);
+    if (n && d) {
+      const split = n.gunicornCpuMsPerRequest == null ? '' : ` (gunicorn ${n.gunicornCpuMsPerRequest.toFixed(2)} ms, nginx ${(n.serverCpuMsPerRequest - n.gunicornCpuMsPerRequest).toFixed(2)} ms)`;
+      out.push(`- **Served stack ${ratio(BEFORE2.stackOverDev)} → ${ratio(n.rps / d.rps)} the dev server at 64 connections** (target 1.8×: ${n.rps / d.rps >= 1.8 ? 'met' : '**not met**'}): server CPU per request ${n.serverCpuMsPerRequest.toFixed(2)} ms for the stack${split} against ${d.serverCpuMsPerRequest.toFixed(2)} ms for the dev server. Nothing in the stack's configuration changed: what moved is the app's CPU per request, which both servers run (the layer above), and the machine's load (compare the load averages of the two runs). nginx is the small part; gunicorn with the app is the large one, and the app's own CPU is the same code the dev server runs. With wrk on the same two cores, the stack's ceiling is (2 cores − wrk's share) ÷ ${n.serverCpuMsPerRequest.toFixed(2)} ms against the dev server's 1 core ÷ ${d.serverCpuMsPerRequest.toFixed(2)} ms, i.e. below ${ratio((2 * d.serverCpuMsPerRequest) / n.serverCpuMsPerRequest)} before wrk and any other load take their part: 1.8× needs an idle machine and wrk nearly free. Tried ad hoc and not adopted, since the differences stayed inside the run-to-run spread at load average about 11: 3 gunicorn workers instead of 5 (1,113 vs 986 requests/s in one run, 1,019 vs 1,088 in the next), nginx's access log with \`buffer=64k flush=1s\` (1,116 vs 986) and gunicorn's access log off (0.25 vs 0.28 ms per request for gunicorn alone). The worker class, count and access log are DESIGN §2 settings in any case; the sync worker closes nginx's upstream connection, so upstream keep-alive does not apply.`);
+    }
+  }
+  out.push('');
+  return out;
+}
+
 function findings(r) {
-  const out = ['## Findings and changes', ''];
+  const out = ['## Findings and changes', '', ...secondPass(r), `### First pass (before: the run of ${BEFORE.date})`, ''];
   const s = r.scaffold;
   if (s) {
     const [shipped, ...others] = s.perCli;
@@ -368,7 +439,7 @@ function findings(r) {
     out.push(`- **No Prettier at generation time** (it was ${pct(BEFORE.prettierShare)} of \`new\`'s CPU, and loading its Markdown and YAML plugins the largest part of the peak RSS). Templates are written already formatted; the two Markdown tables whose cells hold the service name are laid out by \`h.mdTable\` exactly as Prettier lays them out. \`test/generator/app.test.ts\` runs Prettier over every emitted JSON/YAML/Markdown file of the whole answer matrix, the value cases and the free-text case and fails on any change; \`test/unit/escape.test.ts\` does the same for \`mdText\` over every description the answers accept.`);
     out.push(`- **A split bundle** (\`scripts/bundle.mjs\`): the parts of Yeoman a \`new\` run does not reach on its usual path — inquirer with rxjs and the editor prompt's encodings (only needed once a question is asked), fly-import with npm's arborist, pacote and sigstore (installing generators), latest-version (registry look-ups) — are loaded from chunks on first use; synchronous ones (simple-git, normalize-package-data with spdx-correct's start-up sort, tinyglobby/globby) are evaluated on first call. The code loaded at start fell from 6.2 MB to about 2.2 MB.`);
     out.push(`- **One write per file**: the generator reads each template once and hands the rendered text to \`this.fs.write\` instead of \`copy\`/\`copyTpl\`, which globbed and stat'ed every path. The files still reach disk through Yeoman's conflicter, and the tree through the staging folder and one rename; answers are validated before Yeoman loads, as before. The output is byte-identical (\`test/generator/cli.test.ts\`: bundle and modules write the same bytes).`);
-    out.push(`- **\`--help\`/\`--version\`** no longer load the answer checks (their tables of Python names): three small modules.`, '');
+    out.push(`- **\`--help\`/\`--version\`**: meant to load no answer checks, but \`cli.ts\` still imported them at the top (fixed in the second pass, above).`, '');
     if (top.length > 0) out.push(`Where the new \`new\` spends its CPU is the profile table of section 1 (${int(s.cpuProfile.busyMs)} ms busy in one \`node --cpu-prof\` run): ${bundle ? `Yeoman and the generator ${pct(bundle.share)}, ` : ''}${compile ? `compiling the bundle's modules ${pct(compile.share)}, ` : ''}the rest node's own start-up, file I/O and the garbage collector. Node 20 has no on-disk compile cache for ES modules (\`module.enableCompileCache()\` came with Node 22.1), so compilation stays until the platform moves.`, '');
   }
   const w = r.slow;
@@ -379,9 +450,7 @@ function findings(r) {
   }
   const v = r.served;
   if (v) {
-    const at = (server, c) => v.runs.find((y) => y.server === server && y.connections === c);
-    const n = at('nginx', 64);
-    const d = at('dev', 64);
+    const { at, n, d } = stackAt64(v);
     if (n && d) {
       out.push(`**Served stack: ${ratio(BEFORE.stackOverDev)} → ${ratio(n.rps / d.rps)} the dev server at 64 connections** (${int(n.rps)} vs ${int(d.rps)} requests/s; server CPU per request ${n.serverCpuMsPerRequest.toFixed(2)} ms for nginx + gunicorn vs ${d.serverCpuMsPerRequest.toFixed(2)} ms for the dev server). gunicorn builds the app once in the master (\`preload_app = True\`, DESIGN §2), so a worker recycled by \`max_requests\` is a fork, not a fresh import of Flask and the app (${n.workerBoots ?? '?'} workers were recycled during the nginx runs); the security layer's prebuilt headers (below) lower every request's CPU. With sync workers nginx opens a new upstream connection per request whatever \`keepalive\` says (gunicorn's sync worker closes it), so upstream keep-alive and \`proxy_http_version 1.1\` would buy nothing and are not set; TLS session resumption is configured in the \`default_server\` (where nginx reads it) and does not enter these runs, where wrk keeps its 64 connections open. On two shared cores the stack can use both cores and the dev server about one (the GIL), so the ratio falls whenever other work takes CPU: compare the load averages of the run. Even with both cores free the ratio cannot pass 2 × ${d.serverCpuMsPerRequest.toFixed(2)} ÷ ${n.serverCpuMsPerRequest.toFixed(2)} = ${ratio((2 * d.serverCpuMsPerRequest) / n.serverCpuMsPerRequest)} (the dev server's CPU per request over the stack's, less what wrk itself takes): a sync gunicorn worker spends about as much CPU per request as the threaded dev server (${at('gunicorn', 64)?.serverCpuMsPerRequest.toFixed(2) ?? '?'} ms) and nginx's TLS and proxying come on top, so 1.8× needs the app's own per-request CPU to fall, which is the security layer's work below.`, '');
     }

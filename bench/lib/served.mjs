@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { directHeaders, startDevServer, startGunicorn, startNginxStack } from './stack.mjs';
-import { log, sleep } from './util.mjs';
+import { log, sleep, treeCpuSeconds } from './util.mjs';
 import { wrk } from './wrk.mjs';
 
 const bootCount = (file) => {
@@ -39,7 +39,11 @@ export async function servedBench({ project, prefix, connections = [16, 64], sec
         const gunicornLog = server.logFile ?? server.gunicorn?.logFile;
         const bootsBefore = gunicornLog ? bootCount(gunicornLog) : 0;
         log(`served: ${server.name}, ${c} connections, ${seconds} s (round ${round + 1}/${rounds})`);
+        // Behind nginx, gunicorn's share of the stack's CPU on its own (nginx's is the rest).
+        const gunicornPids = server.gunicorn?.pids;
+        const gunicornBefore = gunicornPids ? treeCpuSeconds(gunicornPids) : 0;
         const r = await wrk(server.url, { connections: c, seconds, headers: server.direct ? directHeaders(project) : {}, cpuPids: server.pids });
+        r.gunicornCpuMsPerRequest = gunicornPids ? ((treeCpuSeconds(gunicornPids) - gunicornBefore) * 1000) / r.requests : null;
         r.workerBoots = gunicornLog ? bootCount(gunicornLog) - bootsBefore : null;
         raw.push({ server: server.name, connections: c, round, ...r });
         await sleep(500);
@@ -59,6 +63,7 @@ export async function servedBench({ project, prefix, connections = [16, 64], sec
         p99MsRounds: mine.map((r) => r.p99Ms),
         // Total server CPU over total requests, all rounds.
         serverCpuMsPerRequest: mine.reduce((sum, r) => sum + r.serverCpuMsPerRequest * r.requests, 0) / total('requests'),
+        gunicornCpuMsPerRequest: server.gunicorn ? mine.reduce((sum, r) => sum + r.gunicornCpuMsPerRequest * r.requests, 0) / total('requests') : null,
         requests: total('requests'),
         non2xx3xx: total('non2xx3xx'),
         socketErrors: total('socketErrors'),

@@ -153,13 +153,13 @@ export async function startDevServer(project, prefix, { app = 'wsgi:app' } = {})
 }
 
 /** gunicorn with the generated config; `bind` is `tcp` (127.0.0.1:<free port>) or a unix socket path. */
-export async function startGunicorn(project, prefix, { app = 'wsgi:app', bind = 'tcp', logName = 'gunicorn.log' } = {}) {
+export async function startGunicorn(project, prefix, { app = 'wsgi:app', bind = 'tcp', logName = 'gunicorn.log', extraArgs = '' } = {}) {
   const port = bind === 'tcp' ? await freePort() : undefined;
   const bindArg = bind === 'tcp' ? `127.0.0.1:${port}` : `unix:${bind}`;
   const logFile = join(prefix, 'logs', logName);
   const fd = logFd(prefix, logName);
   const server = startServer(join(project.venvBin, 'gunicorn'), ['--config', join(project.projectDir, 'gunicorn.conf.py'), app],
-    { cwd: project.projectDir, env: appEnv(project, { GUNICORN_CMD_ARGS: `--bind ${bindArg}` }), stdout: fd, stderr: fd });
+    { cwd: project.projectDir, env: appEnv(project, { GUNICORN_CMD_ARGS: `--bind ${bindArg}${extraArgs ? ` ${extraArgs}` : ''}` }), stdout: fd, stderr: fd });
   closeSync(fd);
   if (bind === 'tcp') {
     try {
@@ -173,7 +173,7 @@ export async function startGunicorn(project, prefix, { app = 'wsgi:app', bind = 
 }
 
 /** gunicorn on a unix socket behind the generated nginx site with TLS. */
-export async function startNginxStack(project, prefix, { rateLimits = true, patchSite } = {}) {
+export async function startNginxStack(project, prefix, { rateLimits = true, patchSite, gunicornArgs = '', mainConf = {} } = {}) {
   for (const sub of ['conf/snippets', 'logs', 'tmp', 'run', 'acme', 'tls']) mkdirSync(join(prefix, sub), { recursive: true });
   const [httpPort, httpsPort] = [await freePort(), await freePort()];
   const tls = await throwawayCa(join(prefix, 'ca'), project.domain);
@@ -190,10 +190,10 @@ export async function startNginxStack(project, prefix, { rateLimits = true, patc
   const siteFile = join(prefix, 'conf', `${project.serviceName}.conf`);
   writeFileSync(siteFile, site);
   const confFile = join(prefix, 'conf', 'nginx.conf');
-  writeFileSync(confFile, mainNginxConf(prefix, siteFile, { workers: 'auto', connections: 768 }));
+  writeFileSync(confFile, mainNginxConf(prefix, siteFile, { workers: 'auto', connections: 768, ...mainConf }));
   await mustRun('nginx', ['-t', '-q', '-p', prefix, '-c', confFile]);
 
-  const gunicorn = await startGunicorn(project, prefix, { bind: join(prefix, 'run', 'gunicorn.sock') });
+  const gunicorn = await startGunicorn(project, prefix, { bind: join(prefix, 'run', 'gunicorn.sock'), extraArgs: gunicornArgs });
   const fd = logFd(prefix, 'nginx.out');
   const nginx = startServer('nginx', ['-p', prefix, '-c', confFile, '-g', 'daemon off;'], { stdout: fd, stderr: fd });
   closeSync(fd);

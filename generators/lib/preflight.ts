@@ -79,16 +79,20 @@ export function readAnswersFile(file: string): Partial<Answers> {
 export const VERSION_KEY = 'version';
 /** The key beside the answers recording the preset the project follows (not an answer). */
 export const PRESET_KEY = 'preset';
+/** A retrofitted project says so (`"kind": "retrofit"`) and keeps the retrofit's rendering context. */
+export const KIND_KEY = 'kind';
+export const RETROFIT_KEY = 'retrofit';
 
 /** What `.yo-rc.json` holds: the answers (never a secret), the version that wrote them and the preset. */
-export function storedConfig(answers: Answers, version: string, preset?: PresetRecord): Record<string, Record<string, unknown>> {
+export function storedConfig(answers: Answers, version: string, preset?: PresetRecord, retrofit?: object): Record<string, Record<string, unknown>> {
   const stored: Record<string, unknown> = { ...Object.fromEntries(ANSWER_KEYS.map((key) => [key, answers[key]])), [VERSION_KEY]: version };
   if (preset) stored[PRESET_KEY] = preset;
+  if (retrofit) Object.assign(stored, { [KIND_KEY]: 'retrofit', [RETROFIT_KEY]: retrofit });
   return { [STORE_KEY]: stored };
 }
 
 /** The stored answers, version and preset of `<target>/.yo-rc.json` (version undefined before 0.2.0). */
-export function readStoredConfig(target: string): { answers: Partial<Answers>; version?: string; preset?: PresetRecord } {
+export function readStoredConfig(target: string): { answers: Partial<Answers>; version?: string; preset?: PresetRecord; retrofit?: unknown } {
   const file = join(target, '.yo-rc.json');
   if (pathKind(file) === 'missing') return { answers: {} };
   const stored = (readJsonFile(file, 'stored answers') as Record<string, unknown> | null)?.[STORE_KEY];
@@ -96,9 +100,12 @@ export function readStoredConfig(target: string): { answers: Partial<Answers>; v
   if (stored === null || typeof stored !== 'object' || Array.isArray(stored)) {
     throw new UsageError(`${file}: "${STORE_KEY}" must be an object of answers`);
   }
-  const { [VERSION_KEY]: version, [PRESET_KEY]: preset, ...answers } = stored as Record<string, unknown>;
+  const { [VERSION_KEY]: version, [PRESET_KEY]: preset, [KIND_KEY]: kind, [RETROFIT_KEY]: retrofit, ...answers } = stored as Record<string, unknown>;
+  if (kind !== undefined && kind !== 'retrofit') throw new UsageError(`${file}: "${KIND_KEY}" must be "retrofit" when present`);
+  if (kind === 'retrofit' && retrofit === undefined) throw new UsageError(`${file}: a retrofitted project needs its "${RETROFIT_KEY}" record`);
   return {
     answers: checkPartialAnswers(answers),
+    ...(kind === 'retrofit' ? { retrofit } : {}),
     ...(typeof version === 'string' ? { version } : {}),
     ...(preset === undefined ? {} : { preset: parsePresetRecord(preset, file) }),
   };

@@ -12,7 +12,11 @@ import { AnalyserUnavailable } from '../audit/python.js';
 import type { Decision, PromptAdapter } from './conflicter.js';
 import { AUDIT_ID, planRetrofit, PROTECTION_NAMES, type Plan, type PlannedChange, type ProtectionName } from './plan.js';
 import { projectInterpreter, regressions, runTests, type TestRun } from './proof.js';
+import type { RetrofitRecord } from './render.js';
 import { REQUIRED_DEPENDENCIES, type LineChange } from './text-edits.js';
+import type { Answers } from '../lib/answers.js';
+import { storedConfig } from '../lib/preflight.js';
+import { STORE_KEY } from '../lib/store-key.js';
 
 export const retrofitHelp = `Usage: hardened-flask retrofit [dir] [options]
 
@@ -331,16 +335,18 @@ export async function retrofitCommand(argv: string[], io: RetrofitIO = processIO
     }
     summary.backup = path.relative(root, backup);
   }
-  const manifestPath = path.join(root, '.hardened-flask', 'manifest.json');
-  const manifestBefore = existsSync(manifestPath) ? readFileSync(manifestPath) : null;
+  // The ownership record and `.yo-rc.json` are put back with the files.
+  const records = [path.join(root, '.hardened-flask', 'manifest.json'), path.join(root, '.yo-rc.json')].map((file) => ({ file, before: existsSync(file) ? readFileSync(file) : null }));
   const restore = () => {
     for (const [rel, bytes] of snapshot) {
       const file = path.join(root, rel);
       if (bytes === null) rmSync(file, { force: true });
       else writeFileSync(file, bytes);
     }
-    if (manifestBefore === null) rmSync(manifestPath, { force: true });
-    else writeFileSync(manifestPath, manifestBefore);
+    for (const { file, before: bytes } of records) {
+      if (bytes === null) rmSync(file, { force: true });
+      else writeFileSync(file, bytes);
+    }
   };
 
   try {
@@ -352,6 +358,7 @@ export async function retrofitCommand(argv: string[], io: RetrofitIO = processIO
       summary.changes.find((c) => c.path === change.path)!.applied = true;
     }
     writeManifest(root, chosen);
+    if (plan.record) writeYoRc(root, plan.answers, plan.record);
   } catch (error) {
     restore();
     throw error;
@@ -453,6 +460,31 @@ export function writeManifest(root: string, written: readonly PlannedChange[]): 
   const sorted = Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify({ files: sorted, generator: 'generator-hardened-flask', version: toolVersion() }, null, 2)}\n`);
+}
+
+/**
+ * `.yo-rc.json` under the generator's key: `"kind": "retrofit"`, the version, the answers the
+ * templates were rendered with and the retrofit's record (what `update` renders again). Other
+ * generators' keys stay; a project made by `new` keeps its own record.
+ */
+export function writeYoRc(root: string, answers: Answers, record: RetrofitRecord): void {
+  const file = path.join(root, '.yo-rc.json');
+  let config: Record<string, unknown> = {};
+  if (existsSync(file)) {
+    try {
+      const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) config = parsed as Record<string, unknown>;
+    } catch {
+      config = {};
+    }
+  }
+  const ours = config[STORE_KEY] as Record<string, unknown> | undefined;
+  if (ours && ours['kind'] !== 'retrofit') return;
+  // A later run with more protections (--only) adds to what the earlier one rendered.
+  const earlier = (ours?.['retrofit'] as { only?: unknown } | undefined)?.only;
+  const only = PROTECTION_NAMES.filter((p) => record.only.includes(p) || (Array.isArray(earlier) && earlier.includes(p)));
+  config[STORE_KEY] = storedConfig(answers, toolVersion(), undefined, { ...record, only })[STORE_KEY];
+  writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
 }
 
 export function renderSummary(summary: RetrofitSummary, plan: Plan): string {

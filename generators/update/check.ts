@@ -5,7 +5,7 @@ import { isRecordFile, sha256 } from '../lib/ownership.js';
 import { readProject } from './plan.js';
 import { answersUnderPreset, presetIsNewer, presetsForUpdate, withOverlay } from './preset.js';
 import { compareVersions } from './source.js';
-import { renderTemplateSet, runningTemplateSet } from './templates.js';
+import { renderRetrofitSet, renderTemplateSet, runningTemplateSet } from './templates.js';
 
 export interface CheckResult {
   project: string;
@@ -26,7 +26,8 @@ export async function checkForUpdate(dir: string): Promise<CheckResult> {
   // A project on a preset renders with the newest preset at hand: its answers, locks and overlay.
   const { preset } = presetsForUpdate(dir, process.cwd(), project.preset, { from: project.version ?? running.version, to: running.version });
   const answers = preset ? answersUnderPreset({ answers: project.answers, record: project.preset }, preset, {}, []).answers : project.answers;
-  const rendered = await renderTemplateSet(withOverlay(running, preset), answers);
+  // A retrofitted project: what its retrofit created, rendered by the running retrofit.
+  const rendered = project.retrofit ? renderRetrofitSet(running, project.retrofit, answers) : await renderTemplateSet(withOverlay(running, preset), answers);
   const presetBehind = presetIsNewer(project.preset, preset);
   const base = {
     project: dir,
@@ -41,10 +42,14 @@ export async function checkForUpdate(dir: string): Promise<CheckResult> {
   for (const [path, file] of rendered) {
     const before = recorded[path];
     if (isRecordFile(path)) continue;
+    // Without the last version's rendering, a file the retrofit did not create cannot be told
+    // from one new in the template: check-update compares the files it created; update adds.
+    if (project.retrofit && before === undefined) continue;
     if (before === undefined) files.push(path);
     else if (file.owner !== 'once' && !file.secret && before.sha256 !== undefined && before.sha256 !== sha256(file.contents)) files.push(path);
   }
-  for (const path of Object.keys(recorded)) if (!rendered.has(path)) files.push(path);
+  // The record of a retrofit also lists the files it edited, which are never rendered: not "dropped".
+  if (!project.retrofit) for (const path of Object.keys(recorded)) if (!rendered.has(path)) files.push(path);
   files.sort();
   const order = compareVersions(project.manifest.version, running.version);
   if (order > 0) {

@@ -13,7 +13,8 @@ import { answersUnderPreset, presetsForUpdate, withOverlay } from './preset.js';
 import { mergeFile, treeState } from './git.js';
 import { type Action, conflictBlocks, type Decision, decide, type Reason, twoWayMerge } from './merge.js';
 import { templateSetFor } from './source.js';
-import { renderTemplateSet, runningTemplateSet, type TemplateSet } from './templates.js';
+import { renderRetrofitSet, renderTemplateSet, runningTemplateSet, type TemplateSet } from './templates.js';
+import { parseRetrofitRecord, type RetrofitRecord } from '../retrofit/render.js';
 
 export type ConflictStyle = 'inline' | 'rej';
 
@@ -66,7 +67,7 @@ function readText(path: string): string | undefined {
 }
 
 /** The project's record and answers; a folder that is not one of ours is bad input. */
-export function readProject(dir: string): { answers: Answers; version?: string; manifest?: OwnershipManifest; preset?: PresetRecord } {
+export function readProject(dir: string): { answers: Answers; version?: string; manifest?: OwnershipManifest; preset?: PresetRecord; retrofit?: RetrofitRecord } {
   if (!existsSync(join(dir, '.yo-rc.json'))) {
     throw new UsageError(`${dir} has no .yo-rc.json: not a project made by hardened-flask (new or retrofit)`);
   }
@@ -80,7 +81,17 @@ export function readProject(dir: string): { answers: Answers; version?: string; 
     ...(version ? { version } : {}),
     ...(manifest ? { manifest } : {}),
     ...(stored.preset ? { preset: stored.preset } : {}),
+    ...(stored.retrofit !== undefined ? { retrofit: parseRetrofitRecord(stored.retrofit, join(dir, '.yo-rc.json')) } : {}),
   };
+}
+
+/**
+ * A retrofitted project owns only what the retrofit created: a rendered file it did not create
+ * (the project had its own, or the retrofit chose not to) is left out, unless it is new in this
+ * template (neither rendered last time nor on disk). Edited user files are never rendered at all.
+ */
+export function retrofitOwned(dir: string, recorded: OwnershipManifest['files'], base: ReadonlyMap<string, unknown> | undefined, path: string): boolean {
+  return recorded[path] !== undefined || (!base?.has(path) && !existsSync(join(dir, path)));
 }
 
 async function baseSet(request: UpdateRequest, recorded: string | undefined, warnings: string[]): Promise<TemplateSet> {
@@ -144,6 +155,7 @@ export async function planUpdate(request: UpdateRequest): Promise<UpdatePlan> {
   const from = await baseSet(request, project.version, warnings);
   const to = request.to === undefined ? runningTemplateSet() : await templateSetFor(request.to, request.cwd);
   const given = givenForUpdate(project.answers, request.answersFile);
+  if (project.retrofit) return planRetrofitUpdate(request, { ...project, retrofit: project.retrofit }, from, to, given, warnings);
   // The preset is followed like the generator: base with the recorded one, new with the newest.
   const presets = presetsForUpdate(request.dir, request.cwd, project.preset, { from: from.version, to: to.version }, {
     ...(request.preset !== undefined ? { preset: request.preset } : {}),
@@ -181,6 +193,52 @@ export async function planUpdate(request: UpdateRequest): Promise<UpdatePlan> {
     changes,
     manifestText: serializeManifest(buildManifest(to.version, written)),
     yoRcText: `${JSON.stringify(storedConfig(answers, to.version, underPreset?.record(request.dir)), null, 2)}\n`,
+    warnings,
+  };
+}
+
+/** The update of a retrofitted project: the files the retrofit created, rendered by its own code. */
+function planRetrofitUpdate(
+  request: UpdateRequest,
+  project: ReturnType<typeof readProject> & { retrofit: RetrofitRecord },
+  from: TemplateSet,
+  to: TemplateSet,
+  given: Partial<Answers>,
+  warnings: string[],
+): UpdatePlan {
+  if (request.preset !== undefined || request.presetFrom !== undefined) throw new UsageError('a retrofitted project follows no preset: --preset and --preset-from apply to projects made by new');
+  const answers = Object.keys(given).length > 0 ? completeAnswers({ ...project.answers, ...given }, project.answers.projectName) : project.answers;
+  const recorded = project.manifest?.files ?? {};
+  const base = renderRetrofitSet(from, project.retrofit, project.answers);
+  const theirs = renderRetrofitSet(to, project.retrofit, answers);
+  const owned = (path: string) => retrofitOwned(request.dir, recorded, base, path);
+  // Theirs first: whether a file is new in the template depends on the whole last rendering.
+  for (const path of [...theirs.keys()]) if (!owned(path)) theirs.delete(path);
+  for (const path of [...base.keys()]) if (!recorded[path]) base.delete(path);
+  const paths = [...new Set([...base.keys(), ...theirs.keys()])].sort();
+  const changes = paths.map((path) => {
+    const facts = {
+      path,
+      owner: theirs.get(path)?.owner ?? recorded[path]?.owner ?? base.get(path)?.owner ?? 'generator',
+      generated: base.has(path),
+      ...optional('base', base.get(path)?.contents),
+      ...optional('recorded', recorded[path]?.sha256),
+      ...optional('ours', readText(join(request.dir, path))),
+      ...optional('theirs', theirs.get(path)?.contents),
+    };
+    return carryOut(decide(facts), facts, request.conflict);
+  });
+  // What the retrofit recorded but does not render (edited files, .env, the lock) stays as it is.
+  const manifest = buildManifest(to.version, [...theirs].map(([path, file]) => ({ path, owner: file.owner ?? 'generator', contents: file.contents, ...(file.secret ? { secret: true } : {}) })));
+  for (const [path, file] of Object.entries(recorded)) if (!base.has(path) && !theirs.has(path)) manifest.files[path] = file;
+  return {
+    fromVersion: from.version,
+    toVersion: to.version,
+    answers,
+    answersChanged: (Object.keys(answers) as (keyof Answers)[]).filter((key) => answers[key] !== project.answers[key]),
+    changes,
+    manifestText: serializeManifest(manifest),
+    yoRcText: `${JSON.stringify(storedConfig(answers, to.version, undefined, project.retrofit), null, 2)}\n`,
     warnings,
   };
 }

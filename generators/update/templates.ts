@@ -17,6 +17,7 @@ import { type FileRow, type Owner, planFiles, type PlannedFile } from '../lib/ma
 import { GENERATOR_NAME } from '../lib/ownership.js';
 import { packageRoot, packageVersion } from '../lib/paths.js';
 import { writePlanned } from '../lib/render.js';
+import { type RetrofitRecord, retrofitFiles } from '../retrofit/render.js';
 
 export interface TemplateSet {
   version: string;
@@ -27,6 +28,8 @@ export interface TemplateSet {
   templates: readonly string[];
   plan(answers: Answers): PlannedFile[];
   context(answers: Answers): object;
+  /** The files a retrofit creates, rendered by that version's own retrofit (absent before it recorded them). */
+  retrofit?: typeof retrofitFiles;
 }
 
 export interface RenderedFile {
@@ -49,6 +52,7 @@ export function runningTemplateSet(): TemplateSet {
     templates: PROJECT_FILES.map((row) => row.template),
     plan: (answers) => planFiles(PROJECT_FILES, answers),
     context: (answers) => templateContext(answers, NO_SECRET),
+    retrofit: retrofitFiles,
   };
 }
 
@@ -85,6 +89,7 @@ export async function loadTemplateSet(dir: string): Promise<TemplateSet> {
     manifest: await load('lib/manifest.js'),
     context: await load('lib/context.js'),
   } as ForeignModules;
+  const retrofit = existsSync(module('retrofit/render.js')) ? ((await load('retrofit/render.js')) as { retrofitFiles?: typeof retrofitFiles }).retrofitFiles : undefined;
   return {
     version: String(pkg.version),
     root,
@@ -92,7 +97,17 @@ export async function loadTemplateSet(dir: string): Promise<TemplateSet> {
     templates: modules.files.PROJECT_FILES.map((row) => row.template),
     plan: (answers) => modules.manifest.planFiles(modules.files.PROJECT_FILES, answers),
     context: (answers) => modules.context.templateContext(answers, NO_SECRET),
+    ...(retrofit ? { retrofit } : {}),
   };
+}
+
+/**
+ * The files a retrofit creates, as `set`'s version renders them for the recorded context: the
+ * retrofit's own renderer, so update compares like with like. Write-once files carry no hash.
+ */
+export function renderRetrofitSet(set: TemplateSet, record: RetrofitRecord, answers: Answers): Map<string, RenderedFile> {
+  if (!set.retrofit) throw new UsageError(`version ${set.version} (${set.root}) cannot render a retrofitted project: it records no retrofit context; retrofit was recorded from 0.2.0 on`);
+  return new Map(set.retrofit(record, answers).map((file) => [file.path, { contents: file.text, owner: file.owner, ...(file.owner === 'once' ? { secret: true } : {}), ...(file.mode === undefined ? {} : { mode: file.mode }) }]));
 }
 
 /** Renders a template set with the given answers: project-relative path → contents, in memory. */

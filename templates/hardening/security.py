@@ -5,17 +5,24 @@ in deploy/nginx/ is rendered from the same file, and ``flask security check`` co
 """
 
 import functools
+import hashlib
+import hmac
 import json
 import re
+import secrets
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
 import flask_talisman
 import flask_talisman.talisman as _talisman_impl
+import flask_wtf.csrf as _flask_wtf_csrf
 from flask import Flask, Response, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import Serializer, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode
+from itsdangerous.signer import HMACAlgorithm
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 csrf = CSRFProtect()
@@ -49,7 +56,10 @@ def init_security(app: Flask) -> None:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     csrf.init_app(app)
-    _relax_in_tests(app, "flask_wtf.csrf", "csrf_protect")
+    _sign_tokens_with_cached_keys(app)
+    # A GET (any method outside WTF_CSRF_METHODS) passes Flask-WTF's check whatever the view:
+    # answered before its exemption lookup, which it does first.
+    _relax_in_tests(app, "flask_wtf.csrf", "csrf_protect", passes=_not_checked_for_csrf)
     for endpoint, reason in CSRF_EXEMPT.items():
         if endpoint not in app.view_functions or not reason.strip():
             message = f"CSRF_EXEMPT entry {endpoint!r} needs an existing endpoint and a reason"
@@ -92,25 +102,36 @@ def relaxed_for_tests(app: Flask) -> bool:
     return bool(app.testing and app.config.get("HARDENING_RELAX_IN_TESTS", True))
 
 
-def _relax_in_tests(app: Flask, module: str, name: str) -> None:
+def _relax_in_tests(
+    app: Flask, module: str, name: str, passes: Callable[[Flask], bool] | None = None
+) -> None:
     """Skip one extension's before_request hook while ``relaxed_for_tests(app)``.
 
     A project's own tests use the plain-HTTP test client and post forms without a token; the
     HTTPS redirect and the CSRF refusal would fail them all. The check runs per request, so
-    switching ``app.testing`` on after the app is built works too.
+    switching ``app.testing`` on after the app is built works too. ``passes(app)``, when
+    given, names requests the hook would let through anyway (it is not called for them).
     """
     hooks = app.before_request_funcs.setdefault(None, [])
     for index, hook in enumerate(hooks):
         if getattr(hook, "__module__", None) == module and getattr(hook, "__name__", None) == name:
-            hooks[index] = _unless_relaxed(app, hook)
+            hooks[index] = _unless_relaxed(app, hook, passes)
 
 
-def _unless_relaxed(app: Flask, hook: Callable[[], object]) -> Callable[[], object]:
+def _unless_relaxed(
+    app: Flask, hook: Callable[[], object], passes: Callable[[Flask], bool] | None
+) -> Callable[[], object]:
     @functools.wraps(hook)
     def gated() -> object:
-        return None if relaxed_for_tests(app) else hook()
+        if (passes is not None and passes(app)) or relaxed_for_tests(app):
+            return None
+        return hook()
 
     return gated
+
+
+def _not_checked_for_csrf(app: Flask) -> bool:
+    return request.method not in app.config["WTF_CSRF_METHODS"]
 
 
 class CspReportSink:
@@ -175,8 +196,10 @@ def _is_private(response: Response) -> bool:
     return "Set-Cookie" in response.headers or session.modified or token_field in g
 
 
-# Set on a response whose headers Talisman (below) added from its prebuilt lists.
+# Set on a response whose headers Talisman (below) added from its prebuilt lists, and on the
+# request (in its __dict__) to the headers worked out for it.
 _PREBUILT = "_security_headers_prebuilt"
+_UNSET = object()
 
 
 class Talisman(flask_talisman.Talisman):
@@ -191,41 +214,51 @@ class Talisman(flask_talisman.Talisman):
     headers, and options the shortcut does not cover take Talisman's own path, unchanged.
     """
 
-    _built: tuple[object, dict[str, object] | None] | None = None
+    _built: tuple[str, dict[str, object] | None] | None = None
 
-    def _options(self) -> tuple[object, ...]:
-        # Everything the headers depend on, copied, so a change in place is seen too.
-        def copy(value: object) -> object:
-            if isinstance(value, dict):
-                return tuple((k, copy(v)) for k, v in value.items())
-            return tuple(value) if isinstance(value, list) else value
-
-        return (
-            copy(self.content_security_policy),
-            tuple(self.content_security_policy_nonce_in or ()),
-            copy(self.permissions_policy),
-            bool(self.feature_policy or self.document_policy),
-            bool(self.x_xss_protection or self.force_file_save),
-            self.content_security_policy_report_uri,
-            self.content_security_policy_report_only,
-            self.frame_options,
-            self.x_content_type_options,
-            self.strict_transport_security,
-            self.strict_transport_security_max_age,
-            self.strict_transport_security_include_subdomains,
-            self.strict_transport_security_preload,
-            self.referrer_policy,
+    def _options(self) -> str:
+        # Everything the headers depend on, as text: a change in place (a directive edited in
+        # the policy dict) shows as well as a new value. repr of these str/bool/int/None/dict/
+        # list values is exact and cheap.
+        return repr(
+            (
+                self.content_security_policy,
+                self.content_security_policy_nonce_in,
+                self.permissions_policy,
+                bool(self.feature_policy or self.document_policy),
+                bool(self.x_xss_protection or self.force_file_save),
+                self.content_security_policy_report_uri,
+                self.content_security_policy_report_only,
+                self.frame_options,
+                self.x_content_type_options,
+                self.strict_transport_security,
+                self.strict_transport_security_max_age,
+                self.strict_transport_security_include_subdomains,
+                self.strict_transport_security_preload,
+                self.referrer_policy,
+            )
         )
 
     def _prebuilt(self) -> dict[str, object] | None:
-        """The headers for the current options, or None where Talisman's own path must run."""
-        view = current_app.view_functions.get(request.endpoint)
+        """The headers for the current options, or None where Talisman's own path must run.
+
+        Worked out once per request (three hooks ask): the options are compared with the last
+        ones seen at the first hook of each request.
+        """
+        req = request._get_current_object()
+        found = req.__dict__.get(_PREBUILT, _UNSET)
+        if found is not _UNSET:
+            return found
+        view = current_app.view_functions.get(req.endpoint)
         if hasattr(view, "talisman_view_options"):
-            return None
-        options = self._options()
-        if self._built is None or self._built[0] != options:
-            self._built = (options, self._build())
-        return self._built[1]
+            found = None
+        else:
+            options = self._options()
+            if self._built is None or self._built[0] != options:
+                self._built = (options, self._build())
+            found = self._built[1]
+        req.__dict__[_PREBUILT] = found
+        return found
 
     def _build(self) -> dict[str, object] | None:
         policy = self.content_security_policy
@@ -316,6 +349,94 @@ def _is_https() -> bool:
     return request.is_secure or request.headers.get("X-Forwarded-Proto", "http") == "https"
 
 
+def _kept(owner: object, store: str, key: object, make: Callable[[object], object]):
+    """``make(key)``, made once per key and kept in ``owner.__dict__[store]``."""
+    cache = owner.__dict__.setdefault(store, {})
+    value = cache.get(key)
+    if value is None:
+        value = cache[key] = make(key)
+    return value
+
+
+class _HmacByName(HMACAlgorithm):
+    """HMAC in one call to OpenSSL (``hmac.digest``). itsdangerous hands ``hmac.new`` its own
+    wrapper around hashlib.sha1, which sends every signature through the pure-Python HMAC."""
+
+    def __init__(self, digest_method: Callable[..., object], name: str) -> None:
+        super().__init__(digest_method)
+        self.name = name
+
+    def get_signature(self, key: bytes, value: bytes) -> bytes:
+        return hmac.digest(key, value, self.name)
+
+
+class _CachedKeysSigner(TimestampSigner):
+    """itsdangerous' TimestampSigner that derives each key once instead of on every signature.
+
+    The derived key is a digest of the salt and the secret, both fixed for a signer; the
+    signatures, the format and the checks (expiry, every key of a rotation) are itsdangerous'.
+    Its HMAC, when it is one over a hashlib digest, is computed by ``hmac.digest``: the same bytes.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        algorithm = self.algorithm
+        if type(algorithm) is HMACAlgorithm:
+            name = getattr(algorithm.digest_method(), "name", None)
+            if name in hashlib.algorithms_guaranteed:
+                self.algorithm = _HmacByName(algorithm.digest_method, name)
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        return _kept(self, "_derived", secret_key, super().derive_key)
+
+
+class _CachedSigningSerializer(URLSafeTimedSerializer):
+    """URLSafeTimedSerializer that makes its signer once per salt (it makes one per call), and
+    does not try zlib on a short payload without a repeated 3-byte sequence.
+
+    itsdangerous compresses a payload when that saves 2 bytes or more; zlib can only do that
+    by matching repeats (3 bytes at least) or with its own code table, which costs more than a
+    short payload holds. A new CSRF token ("<40 hex digits>") or the session cookie holding one
+    never shrinks (200,000 random ones: 2 bytes longer at best, where 2 shorter would count), and
+    zlib sets up 256 KiB of state for each try, the largest single cost of signing either. If
+    zlib could have shaved a few bytes off such a payload anyway, it goes out uncompressed: the
+    format has both forms and every reader reads both.
+    """
+
+    default_signer = _CachedKeysSigner
+
+    def dump_payload(self, obj: object) -> bytes:
+        data = Serializer.dump_payload(self, obj)  # the JSON, before the URL-safe step
+        if not _short_without_repeats(data):
+            compressed = zlib.compress(data)
+            if len(compressed) < len(data) - 1:
+                return b"." + base64_encode(compressed)
+        return base64_encode(data)
+
+    def make_signer(self, salt: str | bytes | None = None) -> TimestampSigner:
+        return _kept(self, "_signers", salt, super().make_signer)
+
+
+_SHORT_PAYLOAD = 64
+
+
+def _short_without_repeats(data: bytes) -> bool:
+    trigrams = len(data) - 2
+    return (
+        len(data) <= _SHORT_PAYLOAD and len({data[i : i + 3] for i in range(trigrams)}) == trigrams
+    )
+
+
+def _cached_copy(serializer: URLSafeTimedSerializer) -> _CachedSigningSerializer:
+    """The same serializer (keys, salt, payload serializer, signer options), signing faster."""
+    return _CachedSigningSerializer(
+        serializer.secret_keys,
+        salt=serializer.salt,
+        serializer=serializer.serializer,
+        signer_kwargs=serializer.signer_kwargs,
+    )
+
+
 class _SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, with its signing serializer built once per set of keys.
 
@@ -329,5 +450,65 @@ class _SessionInterface(SecureCookieSessionInterface):
         keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
         cached = self._cached
         if cached is None or cached[0] != keys:
-            cached = self._cached = (keys, super().get_signing_serializer(app))
+            serializer = super().get_signing_serializer(app)
+            cached = self._cached = (keys, serializer and _cached_copy(serializer))
         return cached[1]
+
+
+# Flask-WTF's salt for the token it signs; the same in generate_csrf and validate_csrf.
+_CSRF_SALT = "wtf-csrf-token"
+_csrf_serializers: dict[object, _CachedSigningSerializer] = {}
+# More keys than this in one process (a test suite making app after app): start the cache anew.
+_CSRF_SERIALIZERS_KEPT = 8
+
+
+def _raw_csrf_token() -> str:
+    # What Flask-WTF stores: 40 hex digits, 160 random bits (it hashes 64 random bytes to get them).
+    return secrets.token_hex(20)
+
+
+def csrf_token() -> str:
+    """Flask-WTF's ``generate_csrf()``, with its signing serializer kept per secret key.
+
+    What templates call as ``csrf_token()``. The same steps as Flask-WTF's (which makes a new
+    serializer, and derives its key, on every call): the raw token in the session under
+    WTF_CSRF_FIELD_NAME (made when missing), signed with WTF_CSRF_SECRET_KEY or SECRET_KEY and
+    the same salt, at most once per request (kept in ``g``, where Flask-WTF's own
+    generate_csrf and FlaskForm find it too). Flask-WTF's validate_csrf checks it, unchanged.
+    """
+    config = current_app.config
+    secret_key = config.get("WTF_CSRF_SECRET_KEY", current_app.secret_key)
+    field_name = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if secret_key is None or field_name is None:
+        message = "A secret key and a field name are required to use CSRF."
+        raise RuntimeError(message)
+    if field_name not in g:
+        serializer = _csrf_serializers.get(secret_key)
+        if serializer is None:
+            if len(_csrf_serializers) >= _CSRF_SERIALIZERS_KEPT:
+                _csrf_serializers.clear()
+            serializer = _CachedSigningSerializer(secret_key, salt=_CSRF_SALT)
+            _csrf_serializers[secret_key] = serializer
+        if field_name not in session:
+            session[field_name] = _raw_csrf_token()
+        try:
+            token = serializer.dumps(session[field_name])
+        except TypeError:
+            session[field_name] = _raw_csrf_token()
+            token = serializer.dumps(session[field_name])
+        setattr(g, field_name, token)
+    return g.get(field_name)
+
+
+def _sign_tokens_with_cached_keys(app: Flask) -> None:
+    """Points the templates' ``csrf_token()`` (a global and a context processor that
+    CSRFProtect.init_app installs) at ``csrf_token`` above; nothing changes without them."""
+    processors = app.template_context_processors.get(None, [])
+    for index, processor in enumerate(processors):
+        if getattr(processor, "__module__", None) == "flask_wtf.csrf":
+            processors[index] = _csrf_context
+            app.jinja_env.globals["csrf_token"] = csrf_token
+
+
+def _csrf_context() -> dict[str, object]:
+    return {"csrf_token": csrf_token, "csrf_meta_tag": _flask_wtf_csrf.csrf_meta_tag}

@@ -87,6 +87,29 @@ describe('--only narrows everything the retrofit plans', () => {
     }
   });
 
+  it('--only templates adds the template audit, its allow-list and proof, and the own tests still pass', async () => {
+    const repo = fixtureRepo('legacy-inline');
+    try {
+      const { result, summary } = await retrofitJson(repo.dir, python, '--yes', '--skip-install', '--only', 'templates');
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(summary.tests!.broken).toEqual([]);
+      expect(summary.tests!.after!.failed).toBe(0);
+      const created = summary.changes.filter((c) => c.action === 'create').map((c) => c.path);
+      expect(created).toEqual(
+        expect.arrayContaining(['shop/hardening/template_audit.py', 'shop/hardening/template-audit-allowlist.toml', 'shop/hardening/tests/template_safety.py', 'tests/test_hardening.py']),
+      );
+      expect(created.filter((p) => /security\.py|secret_scan|checks\.py|deploy\/|wsgi\.py|SECURITY|\.github|\.env/.test(p))).toEqual([]);
+      for (const change of summary.changes) expect(change.protections, change.path).toContain('templates');
+      // The |safe is put on the allow-list unreviewed and listed for a human, never silently allowed.
+      const allowlist = readFileSync(join(repo.dir, 'shop/hardening/template-audit-allowlist.toml'), 'utf8');
+      expect(allowlist).toMatch(/shop\.html/);
+      expect(JSON.stringify(summary)).toMatch(/shop\.html[^"]*"?,?[^}]*\|safe|\|safe[^}]*shop\.html/);
+      for (const id of ['debug', 'wsgi-server', 'csrf', 'headers']) expect(summary.audit.after![id], id).toBe(summary.audit.before[id]);
+    } finally {
+      repo.cleanup();
+    }
+  });
+
   it('--only secret adds only what secret needs; a later full run completes the rest, then plans nothing', async () => {
     const repo = fixtureRepo('module-app');
     try {

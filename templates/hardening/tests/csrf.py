@@ -7,7 +7,9 @@ only when Flask-WTF marked the request valid.
 
 import flask
 import pytest
-from flask_wtf.csrf import CSRFError
+from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFError, validate_csrf
+from itsdangerous import URLSafeTimedSerializer
 
 from ..security import CSRF_EXEMPT
 
@@ -123,3 +125,22 @@ def test_exemptions_are_real_endpoints_with_reasons(production_app):
     for endpoint, reason in CSRF_EXEMPT.items():
         assert endpoint in production_app.view_functions, f"{endpoint} is not an endpoint"
         assert reason.strip(), f"CSRF exemption {endpoint} needs a reason"
+
+
+def test_the_token_a_page_gets_is_flask_wtfs(production_app):
+    """The templates' csrf_token() signs with cached keys: Flask-WTF's own code must read the
+    token, and Flask's own session code the cookie that carries its raw half (both ways)."""
+    field = production_app.config["WTF_CSRF_FIELD_NAME"]
+    with production_app.test_request_context(base_url="https://localhost"):
+        token = flask.render_template_string("{{ csrf_token() }}")
+        raw = flask.session[field]
+        validate_csrf(token)
+        key = production_app.config.get("WTF_CSRF_SECRET_KEY", production_app.secret_key)
+        assert URLSafeTimedSerializer(key, salt="wtf-csrf-token").loads(token) == raw
+    ours = production_app.session_interface.get_signing_serializer(production_app)
+    flasks = SecureCookieSessionInterface().get_signing_serializer(production_app)
+    assert flasks.loads(ours.dumps({field: raw})) == {field: raw}
+    assert ours.loads(flasks.dumps({field: raw})) == {field: raw}
+    big = {field: raw, "notes": "x" * 500}  # long enough for itsdangerous to compress it
+    assert ours.dumps(big).startswith(".")
+    assert flasks.loads(ours.dumps(big)) == big
