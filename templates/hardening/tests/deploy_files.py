@@ -25,6 +25,7 @@ from ..deploy_scan import (
     SANDBOX,
     SYSTEMD,
     WSGI_SERVER,
+    AppPolicy,
     check_gunicorn,
     check_nginx,
     check_systemd,
@@ -244,3 +245,106 @@ def test_unit_list_settings_reset_on_an_empty_assignment():
     unit = "[Service]\nUser=app\nIPAddressDeny=any\nIPAddressDeny=\n"
     problems = [str(finding) for finding in check_unit_text(unit, "app.service")]
     assert any("IPAddressDeny=any is missing" in problem for problem in problems)
+
+
+def test_each_deploy_file_is_read_once_and_virtualenvs_never(tmp_path):
+    for name in ("Dockerfile.dockerfile", "deploy/.venv/site.conf", "deploy/app.conf"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("\n", encoding="utf-8")
+    (tmp_path / "Procfile.d").mkdir()  # a folder whose name a pattern matches
+    found = [path.relative_to(tmp_path).as_posix() for path, _ in deploy_files(tmp_path)]
+    assert found == ["deploy/app.conf", "Dockerfile.dockerfile"]
+
+
+def test_a_deploy_file_that_is_not_utf8_is_still_read(tmp_path):
+    (tmp_path / ".flaskenv").write_bytes(b"# caf\xe9\nFLASK_DEBUG=1\n")
+    _, switches = scan(tmp_path)
+    assert [(switch.path, switch.line, switch.rule) for switch in switches] == [
+        (".flaskenv", 2, "FLASK_DEBUG")
+    ]
+    assert str(switches[0]).endswith(f"(FLASK_DEBUG): {switches[0].fix}")
+    assert "debugger" in switches[0].fix
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        ("reload = True  # reloads in development only\n", [1]),  # code before a comment
+        ('x = 1\n"""reload = True"""\n', []),  # a docstring after a statement
+        # Inside a docstring, whatever the indentation; code after its closing quotes counts.
+        ('config = {}\n"""inside\nreload=True\n  also reload = True\n"""; reload = True\n', [5]),
+        ("def f():\n    '''doc\nreload=True\n    '''\n", []),
+        ("reload = True\nx = '''never closed\n", [1]),  # no tokens: every line is code
+        # A docstring deep in blocks: its inner lines are blanked from column 0.
+        (
+            (
+                "if a:\n    if b:\n        if c:\n            if d:\n"
+                "                '''doc\nreload = True\n'''\n"
+            ),
+            [],
+        ),
+    ],
+)
+def test_python_comments_and_docstrings_are_blanked_exactly(text, lines):
+    assert [switch.line for switch in scan_text(text, PYTHON, "gunicorn.conf.py")] == lines
+
+
+def test_an_nginx_file_that_does_not_parse_is_a_finding(tmp_path):
+    (tmp_path / "deploy" / "nginx").mkdir(parents=True)
+    (tmp_path / "deploy" / "nginx" / "site.conf").write_text("server {\n  listen 443\n}\n")
+    findings = [str(finding) for finding in check_nginx(tmp_path, None)]
+    assert any(
+        "cannot parse: deploy/nginx/site.conf:3: unexpected }" in finding for finding in findings
+    ), findings
+
+
+def test_each_location_is_compared_header_by_header(tmp_path):
+    (tmp_path / "deploy" / "nginx").mkdir(parents=True)
+    (tmp_path / "deploy" / "nginx" / "site.conf").write_text(
+        "server {\n"
+        "    listen 443 ssl;\n"
+        "    server_name example.org;\n"
+        "    location / {\n"
+        '        add_header X-Frame-Options "SAMEORIGIN";\n'
+        "        add_header Referrer-Policy;\n"
+        "    }\n"
+        "    location = /health {\n"
+        "    }\n"
+        "}\n",
+        encoding="utf-8",
+    )
+    policy = AppPolicy(
+        {
+            "X-Content-Type-Options": "nosniff",
+            "X-Frame-Options": "DENY",
+            "Referrer-Policy": "no-referrer",
+        },
+        None,
+    )
+    findings = [f for f in check_nginx(tmp_path, policy) if f.protection == NGINX_HEADERS]
+    site = "deploy/nginx/site.conf"
+    assert [(f.path, f.line, f.problem) for f in findings] == [
+        (site, 4, "location / sends no X-Content-Type-Options"),
+        (site, 5, "X-Frame-Options is not sent on error responses (no `always`)"),
+        (site, 5, "X-Frame-Options: nginx sends 'SAMEORIGIN', the app 'DENY'"),
+        (site, 6, "Referrer-Policy is not sent on error responses (no `always`)"),
+        (site, 6, "Referrer-Policy: nginx sends '', the app 'no-referrer'"),
+        (
+            site,
+            8,
+            "location = /health sends none of the security headers (no include of the snippet)",
+        ),
+    ]
+    assert all(f.fix.startswith("include the security headers snippet") for f in findings)
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        # systemd reads "#" as a comment only at the start of a line.
+        (SYSTEMD, 'Environment="NOTE=a #b" FLASK_DEBUG=1'),
+        (ENV, "FLASK_DEBUG=1  # on in development"),
+    ],
+)
+def test_a_switch_before_or_after_a_hash_is_found(kind, text):
+    assert [switch.rule for switch in scan_text(text + "\n", kind, "file")] == ["FLASK_DEBUG"]

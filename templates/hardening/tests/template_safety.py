@@ -7,7 +7,7 @@ that must be flagged, so a broken audit cannot pass silently.
 from pathlib import Path
 
 import pytest
-from jinja2 import DictLoader, Environment, select_autoescape
+from jinja2 import DictLoader, Environment, TemplateSyntaxError, select_autoescape
 
 from ..template_audit import (
     DEFAULT_ALLOWLIST,
@@ -15,6 +15,7 @@ from ..template_audit import (
     AllowlistError,
     audit_app,
     audit_environment,
+    audit_source,
     load_allowlist,
 )
 
@@ -97,3 +98,76 @@ def test_a_safe_filter_added_to_the_app_is_caught(production_app, tmp_path, monk
     monkeypatch.setattr(loader, "searchpath", [*loader.searchpath, str(tmp_path)])
     report = audit_app(production_app)
     assert [(f.template, f.rule) for f in report.findings] == [("added.html", "safe-filter")]
+
+
+def test_findings_name_the_template_line_rule_and_why():
+    source = (
+        "{{ a|safe }}\n"
+        "{% autoescape false %}{{ b }}{% endautoescape %}\n"
+        "{{ Markup(c) }}\n"
+        "{% autoescape true %}{{ d }}{% endautoescape %}\n"
+        "{% autoescape e %}{{ f }}{% endautoescape %}\n"
+    )
+    env = Environment(autoescape=False)  # noqa: S701 - what the audit must flag
+    found = audit_source(env, source, "mail.txt")
+    off = "autoescape is switched off (or set from an expression) in this block"
+    assert [str(finding) for finding in found] == [
+        "mail.txt:1: not-autoescaped: this file type is rendered without autoescaping",
+        "mail.txt:1: safe-filter: output marked safe is not escaped",
+        f"mail.txt:2: autoescape-off: {off}",
+        "mail.txt:3: markup: Markup() marks text as safe HTML without escaping it",
+        f"mail.txt:5: autoescape-off: {off}",
+    ]
+
+
+def test_a_broken_template_is_named_in_the_error():
+    with pytest.raises(TemplateSyntaxError) as error:
+        audit_source(Environment(autoescape=True), "{% if %}", "broken.html")
+    assert error.value.name == "broken.html"
+
+
+def test_the_app_audit_reads_the_allowlist_it_is_given(production_app, tmp_path):
+    path = tmp_path / "allowlist.toml"
+    path.write_text(
+        '[[allow]]\ntemplate = "nowhere.html"\nrule = "safe-filter"\nreason = "gone"\n',
+        encoding="utf-8",
+    )
+    assert audit_app(production_app, path).unused == [
+        Allowance("nowhere.html", "safe-filter", "gone")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("[[allow]\n", r"allowlist\.toml: not valid TOML \("),
+        ("allow = 1\n", r"allowlist\.toml: use \[\[allow\]\] tables"),
+        ('allow = ["a.html"]\n', r"allowlist\.toml: entry 1 needs a template, a rule and a reason"),
+        (
+            (
+                '[[allow]]\ntemplate = "a.html"\nrule = "markup"\nreason = "fixed text"\n'
+                '[[allow]]\ntemplate = "b.html"\nrule = " "\nreason = "x"\n'
+            ),
+            r"allowlist\.toml: entry 2 needs a template, a rule and a reason",
+        ),
+    ],
+)
+def test_a_malformed_allowlist_says_where(tmp_path, text, error):
+    path = tmp_path / "allowlist.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(AllowlistError, match=error):
+        load_allowlist(path)
+
+
+def test_allowlist_entries_are_read_trimmed(tmp_path):
+    path = tmp_path / "allowlist.toml"
+    path.write_text(
+        '[[allow]]\ntemplate = " a.html "\nrule = "markup"\nreason = " fixed text "\n',
+        encoding="utf-8",
+    )
+    assert load_allowlist(path) == [Allowance("a.html", "markup", "fixed text")]
+
+
+def test_an_environment_without_templates_cannot_be_audited():
+    with pytest.raises(ValueError, match="no loader, so there are no templates to audit"):
+        audit_environment(Environment(autoescape=True))
