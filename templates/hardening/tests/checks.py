@@ -597,12 +597,16 @@ def test_a_lock_file_problem_names_the_file(tmp_path):
     assert broken.detail.startswith("pyproject.toml cannot be read: ")
 
 
-def test_routes_with_arguments_are_swept_at_a_url_that_matches(production_app):
-    @production_app.post("/items/<int:number>/<uuid:key>")
+def test_routes_with_arguments_are_swept_at_a_url_that_matches(build, monkeypatch):
+    # A fresh app: a module-level app that has served a request takes no new routes.
+    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
+    app = build("production")
+
+    @app.post("/items/<int:number>/<uuid:key>")
     def change_item(number, key):
         return "changed"
 
-    result = check_csrf_routes(production_app)
+    result = check_csrf_routes(app)
     assert result.ok, result.detail
 
 
