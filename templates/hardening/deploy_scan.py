@@ -676,11 +676,11 @@ def _check_access_log(
     if not logs:
         problem = "the access log is nginx.conf's, which writes every rejected request to disk"
         return [Finding(NGINX_LIMITS, *where, problem, fix)]
+    if any(log.args == ["off"] for log in logs):
+        return []  # "off" cancels every access_log of its level, before or after it
     findings = []
     maps = {d.args[-1]: d for d in _find(http, "map") if d.args and d.block is not None}
     for log in logs:
-        if log.args == ["off"]:
-            continue
         condition = next((arg[3:] for arg in log.args if arg.startswith("if=")), None)
         mapped = maps.get(condition or "")
         values = (
@@ -806,7 +806,9 @@ def _header_values(http: list[Directive], value: str) -> list[str]:
         return [f"(unresolved {value})"]
     values = []
     for entry in mapped.block or []:
-        result = entry.args[0] if entry.args else ""
+        if not entry.args:
+            continue  # a parameter of the map (hostnames, volatile), not a value
+        result = entry.args[0]
         if result.startswith("$upstream_http_"):
             continue
         values.append(result if not result.startswith("$") else f"(unresolved {result})")
@@ -846,9 +848,7 @@ def csp_weakenings(expected: str, given: str) -> list[str]:
         elif directive in FETCH_DIRECTIVES and "default-src" in sent:
             offered = sent["default-src"]
         else:
-            problems.append(
-                f"no {directive} (the app sends {directive} {' '.join(sources)})".rstrip()
-            )
+            problems.append(f"no {directive} (the app sends {' '.join([directive, *sources])})")
             continue
         if offered == ["'none'"]:
             continue
