@@ -18,6 +18,7 @@ from ..deploy_scan import (
     AppPolicy,
     Directive,
     Finding,
+    NginxSyntaxError,
     _bytes,
     _header_values,
     _is_nonce,
@@ -27,6 +28,7 @@ from ..deploy_scan import (
     check_nginx,
     csp_weakenings,
     header_weakenings,
+    nginx_sites,
     parse_nginx,
 )
 
@@ -1138,3 +1140,169 @@ NGINX_HEADERS_FIX = (
     "include the security headers snippet in every location (and keep it as rendered from "
     "security-headers.json): nginx's headers are the ones browsers get"
 )
+
+
+# --- the parser: nginx's own reading of a file --------------------------------------------
+
+
+def _words(text: str) -> list[tuple[str, list[str], int]]:
+    return [(d.name, d.args, d.line) for d in parse_nginx(text, SITE)]
+
+
+@pytest.mark.parametrize(
+    ("text", "directives"),
+    [
+        ("a 1;\n\n  b  2   3 ;\n", [("a", ["1"], 1), ("b", ["2", "3"], 3)]),
+        ("a 1; # b 2;\nc 3;#d\n", [("a", ["1"], 1), ("c", ["3"], 2)]),
+        ("a\n1\n;\n", [("a", ["1"], 1)]),  # a directive is on the line of its name
+        ('a "x y" \'z;{}\' "";\n', [("a", ["x y", "z;{}", ""], 1)]),
+        ('a "one\ntwo";\nb 1;\n', [("a", ["one\ntwo"], 1), ("b", ["1"], 3)]),
+        # \" \' and \\ lose their backslash, a regex's \. keeps it.
+        ('a "q\\"q" \'s\\\'s\' "b\\\\s" "\\.";\n', [("a", ['q"q', "s's", "b\\s", "\\."], 1)]),
+        ('a "x"y;\n', [("a", ["x", "y"], 1)]),
+        ("a x#y;\n", [("a", ["x#y"], 1)]),  # "#" starts a comment only after a space
+        ("a{b 1;}c 2;\n", [("a", [], 1), ("c", ["2"], 1)]),
+    ],
+)
+def test_the_parser_reads_words_as_nginx_does(text, directives):
+    assert _words(text) == directives
+
+
+def test_blocks_nest_with_their_lines():
+    [server] = parse_nginx("server {\n    location / {\n        return 404;\n    }\n}\n", SITE)
+    [location] = server.block
+    assert (server.line, location.line, location.args) == (1, 2, ["/"])
+    assert location.block == [Directive("return", ["404"], SITE, 3)]
+    assert Directive("x", [], SITE, 1).block is None
+
+
+def test_an_include_without_a_folder_of_files_is_kept():
+    assert _words("include x.conf;\n") == [("include", ["x.conf"], 1)]
+    [include] = parse_nginx("include;\n", SITE, includes={"x.conf": "a 1;\n"})
+    assert (include.name, include.args) == ("include", [])
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("server {\n    listen 443\n}\n", f"{SITE}:3: unexpected }}"),
+        ("a 1;\n;\n", f"{SITE}:2: unexpected ;"),
+        ("a 1;\n  {\n}\n", f"{SITE}:2: unexpected {{"),
+        ("a 1;\nb 2\n", f"{SITE}:2: unexpected end of file"),
+        ("a 1;\nb\n 2\n\n", f"{SITE}:3: unexpected end of file"),
+    ],
+)
+def test_a_file_nginx_would_refuse_is_an_error_with_its_line(text, error):
+    with pytest.raises(NginxSyntaxError) as raised:
+        parse_nginx(text, SITE)
+    assert str(raised.value) == error
+
+
+# --- the folder of nginx files ------------------------------------------------------------
+
+
+def _folder(tmp_path, files: dict[str, str]):
+    folder = tmp_path / "deploy" / "nginx"
+    folder.mkdir(parents=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_sites_are_the_files_with_server_blocks_and_include_the_others(tmp_path):
+    root = _folder(
+        tmp_path,
+        {
+            "b-site.conf": "server {\n    include snippets/x-headers.conf;\n}\n",
+            "a-site.conf": "server {\n}\n",
+            "x-headers.conf": 'add_header X-Frame-Options "DENY" always;\n',
+            "notes.txt": "server {\n}\n",
+        },
+    )
+    sites, findings = nginx_sites(root)
+    assert findings == []
+    assert [path for path, _ in sites] == ["deploy/nginx/a-site.conf", "deploy/nginx/b-site.conf"]
+    [server] = sites[1][1]
+    assert server.block == [
+        Directive(
+            "add_header", ["X-Frame-Options", "DENY", "always"], "deploy/nginx/x-headers.conf", 1
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "files",
+    [{}, {"x-headers.conf": "add_header A 1;\n"}],
+    ids=["empty folder", "only a snippet"],
+)
+def test_no_site_is_a_finding(tmp_path, files):
+    assert nginx_sites(_folder(tmp_path, files)) == (
+        [],
+        [
+            Finding(
+                NGINX_TLS,
+                "deploy/nginx",
+                0,
+                "no nginx site (a file with server blocks) in deploy/nginx/",
+                "restore the site file",
+            )
+        ],
+    )
+    assert check_nginx(tmp_path, None) == nginx_sites(tmp_path)[1]
+
+
+def test_a_file_that_does_not_parse_is_a_finding_and_the_others_are_still_read(tmp_path):
+    root = _folder(tmp_path, {"a.conf": "server {\n    listen 443\n}\n", "b.conf": "server {\n}\n"})
+    sites, findings = nginx_sites(root)
+    assert [path for path, _ in sites] == ["deploy/nginx/b.conf"]
+    assert findings == [
+        Finding(
+            NGINX_TLS,
+            "deploy/nginx/a.conf",
+            0,
+            "cannot parse: deploy/nginx/a.conf:3: unexpected }",
+            "fix the syntax (nginx -t shows the same)",
+        )
+    ]
+    # A broken file alone is the finding: not also "no site".
+    (tmp_path / "deploy" / "nginx" / "b.conf").unlink()
+    assert [f.problem for f in nginx_sites(root)[1]] == [findings[0].problem]
+
+
+def test_only_tls_servers_are_checked(nginx):
+    plain = "server {\n    listen 80;\n    listen 443;\n    location / {\n    }\n}\n"
+    for protection in (NGINX_TLS, NGINX_LIMITS, NGINX_STATIC, NGINX_HEADERS):
+        assert nginx(plain, protection, AppPolicy({"X-Frame-Options": "DENY"}, MIB)) == []
+
+
+def test_the_default_server_is_not_checked_as_a_named_one(nginx):
+    # No limits, locations or protocols are asked of the catch-all server that answers 444.
+    site = _edit(GOOD, "    return 444;\n", "    location / {\n        root /srv;\n    }\n")
+    assert nginx(site, NGINX_STATIC) == []
+    assert nginx(site, NGINX_LIMITS) == []
+
+
+def test_a_header_shared_by_locations_is_reported_once(tmp_path):
+    root = _folder(
+        tmp_path,
+        {
+            "site.conf": _edit(
+                GOOD,
+                LOCATION,
+                "    location / {\n        include snippets/h.conf;\n    }\n"
+                "    location /b/ {\n        include snippets/h.conf;\n    }\n",
+            ),
+            "h.conf": 'add_header X-Frame-Options "SAMEORIGIN" always;\n',
+        },
+    )
+    policy = AppPolicy({"X-Frame-Options": "DENY"}, MIB)
+    assert [f for f in check_nginx(root, policy) if f.protection == NGINX_HEADERS] == [
+        Finding(
+            NGINX_HEADERS,
+            "deploy/nginx/h.conf",
+            1,
+            "X-Frame-Options: nginx sends 'SAMEORIGIN', the app 'DENY'",
+            NGINX_HEADERS_FIX,
+        )
+    ]
+    assert [f for f in check_nginx(root, None) if f.protection == NGINX_HEADERS] == []
