@@ -25,8 +25,9 @@ from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_wtf.csrf import CSRFProtect
 from itsdangerous import Serializer, TimestampSigner, URLSafeTimedSerializer
-from itsdangerous.encoding import int_to_bytes, want_bytes
+from itsdangerous.encoding import base64_decode, int_to_bytes, want_bytes
 from itsdangerous.signer import HMACAlgorithm
+from werkzeug.datastructures import Headers
 from werkzeug.http import dump_cookie
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -314,10 +315,12 @@ class Talisman(flask_talisman.Talisman):
         return {
             "nonce": bool(nonce_in),
             "csp_pieces": "; ".join(marked).split("\0"),
-            "csp_without_nonce": "; ".join(parts),
-            "fixed": fixed,
-            "hsts": ("Strict-Transport-Security", hsts) if self.strict_transport_security else None,
-            "referrer": ("Referrer-Policy", self.referrer_policy),
+            "csp_without_nonce": _checked([("CSP", "; ".join(parts))])[0][1],
+            "fixed": _checked(fixed),
+            "hsts": _checked([("Strict-Transport-Security", hsts)])[0]
+            if self.strict_transport_security
+            else None,
+            "referrer": _checked([("Referrer-Policy", self.referrer_policy)])[0],
             "names": names,
         }
 
@@ -351,9 +354,26 @@ class Talisman(flask_talisman.Talisman):
         if built["hsts"] and _is_https():
             extra.append(built["hsts"])
         extra.append(built["referrer"])
-        headers.extend(extra)
+        if nonce is not None and ("\r" in nonce or "\n" in nonce):
+            return super()._set_response_headers(response)  # werkzeug refuses it
+        _append_checked(headers, extra)
         setattr(response, _PREBUILT, True)
         return response
+
+
+def _append_checked(headers: Headers, pairs: list[tuple[str, str]]) -> None:
+    """``headers.extend(pairs)`` for text values checked already (no CR or LF: werkzeug's one
+    check of a header value, a regex per header per response, done for these at start-up)."""
+    items = getattr(headers, "_list", None)
+    if type(headers) is Headers and type(items) is list:
+        items.extend(pairs)
+    else:
+        headers.extend(pairs)
+
+
+def _checked(pairs: list[tuple[str, object]]) -> list[tuple[str, str]]:
+    """The header pairs as werkzeug stores them (text), refused as werkzeug refuses them."""
+    return list(Headers(pairs).items())
 
 
 def _is_https() -> bool:
@@ -492,10 +512,25 @@ class _CachedKeysSigner(TimestampSigner):
             return super().sign(value)
         # value.timestamp.signature, each part URL-safe base64 without padding: itsdangerous'.
         stamped = want_bytes(value) + self._sep + _timestamp_part(self.get_timestamp())
+        return stamped + self._sep + _url_safe_base64(self._mac(stamped))
+
+    def verify_signature(self, value: str | bytes, sig: str | bytes) -> bool:
+        # The current key first, from its keyed states; a miss (an older key of a rotation, a
+        # forgery) goes through itsdangerous' own check of every key.
+        if self._keyed is not None:
+            try:
+                raw = base64_decode(sig)
+            except Exception:  # noqa: BLE001 - itsdangerous' own answer to an undecodable one
+                return False
+            if hmac.compare_digest(raw, self._mac(want_bytes(value))):
+                return True
+        return super().verify_signature(value, sig)
+
+    def _mac(self, value: bytes) -> bytes:
         inner, outer = self._keyed[0].copy(), self._keyed[1].copy()
-        inner.update(stamped)
+        inner.update(value)
         outer.update(inner.digest())
-        return stamped + self._sep + _url_safe_base64(outer.digest())
+        return outer.digest()
 
 
 _INNER_PAD = bytes(byte ^ 0x36 for byte in range(256))
@@ -587,9 +622,36 @@ def _cached_copy(serializer: URLSafeTimedSerializer) -> _CachedSigningSerializer
     return _CachedSigningSerializer(
         serializer.secret_keys,
         salt=serializer.salt,
-        serializer=serializer.serializer,
+        serializer=_PlainFirstJSON(serializer.serializer)
+        if type(serializer.serializer) is TaggedJSONSerializer
+        else serializer.serializer,
         signer_kwargs=serializer.signer_kwargs,
     )
+
+
+class _PlainFirstJSON:
+    """Flask's tagged JSON for the session, reading a cookie of plain strings with json alone.
+
+    TaggedJSONSerializer parses the JSON, then walks it to untag what it tagged (a one-key dict
+    whose key is a tag); a dict of strings holds nothing to untag, and comes back as parsed.
+    """
+
+    def __init__(self, tagged: TaggedJSONSerializer) -> None:
+        self.tagged = tagged
+
+    def dumps(self, value: object) -> str:
+        return self.tagged.dumps(value)
+
+    def loads(self, value: str | bytes) -> object:
+        if current_app and type(current_app.json) is not DefaultJSONProvider:
+            return self.tagged.loads(value)
+        data = json.loads(value)  # what Flask's provider does with it
+        if type(data) is not dict or (len(data) == 1 and next(iter(data)) in self.tagged.tags):
+            return self.tagged.loads(value)
+        for item in data.values():
+            if type(item) is not str:
+                return self.tagged.loads(value)
+        return data
 
 
 # json's own string quoting (its C code, the same for keys and values).
@@ -649,7 +711,8 @@ class _SessionInterface(SecureCookieSessionInterface):
         ):
             return super().save_session(app, session, response)
         serializer = self.get_signing_serializer(app)
-        data = _session_json(app, serializer.serializer, session) if serializer else None
+        tagged = getattr(serializer.serializer, "tagged", None) if serializer else None
+        data = _session_json(app, tagged, session) if tagged else None
         if data is None:
             return super().save_session(app, session, response)
         head, tail = self._cookie_parts(app)
@@ -659,11 +722,11 @@ class _SessionInterface(SecureCookieSessionInterface):
         if limit and len(cookie) > limit:
             return super().save_session(app, session, response)  # werkzeug warns
         # Flask's order: Vary first when the session was read, and always after the cookie.
-        if session.accessed:
-            headers.add("Vary", "Cookie")
-        headers.add("Set-Cookie", cookie)
-        if not session.accessed:
-            headers.add("Vary", "Cookie")
+        vary = ("Vary", "Cookie")
+        pairs = (
+            [vary, ("Set-Cookie", cookie)] if session.accessed else [("Set-Cookie", cookie), vary]
+        )
+        _append_checked(headers, pairs)
         return None
 
     def _cookie_parts(self, app: Flask) -> tuple[str, str]:
@@ -684,6 +747,7 @@ class _SessionInterface(SecureCookieSessionInterface):
                 samesite=self.get_cookie_samesite(app),
             )
             head = f"{name.encode().decode('latin1')}="
+            _checked([("Set-Cookie", empty)])  # a CR or LF in a setting: refused, as werkzeug does
             cached = self._cookie = (settings, head, empty[len(head) :])
         return cached[1], cached[2]
 

@@ -5,6 +5,7 @@ refusal counts only with its CSRF reason (a 400 for another reason does not), an
 only when Flask-WTF marked the request valid.
 """
 
+import hashlib
 import re
 import secrets
 
@@ -12,7 +13,7 @@ import flask
 import pytest
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, validate_csrf
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 from ..security import CSRF_EXEMPT
 
@@ -176,6 +177,35 @@ def test_tokens_and_cookies_are_signed_as_itsdangerous_signs_them(production_app
             {field: raw, "notes": secrets.token_hex(300)},  # long: compressed by both
         ):
             assert ours.dumps(payload) == flasks.dumps(payload), payload
+            cookie = flasks.dumps(payload)
+            assert ours.loads(cookie) == flasks.loads(cookie), payload
+            with pytest.raises(BadSignature):
+                ours.loads(cookie[:-2] + ("AA" if cookie[-2:] != "AA" else "BB"))
+
+
+def test_a_cookie_signed_with_the_previous_key_is_read(production_app, monkeypatch):
+    """Key rotation: the session interface reads a cookie signed with a key now in
+    SECRET_KEY_FALLBACKS, and one signed with a key it has never had is refused."""
+    old_key, other = secrets.token_hex(32), secrets.token_hex(32)
+    payload = {production_app.config["WTF_CSRF_FIELD_NAME"]: secrets.token_hex(20)}
+    signed_before = URLSafeTimedSerializer(
+        old_key,
+        salt="cookie-session",
+        serializer=SecureCookieSessionInterface.serializer,
+        signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha1},
+    )
+    stranger = URLSafeTimedSerializer(
+        other,
+        salt="cookie-session",
+        serializer=SecureCookieSessionInterface.serializer,
+        signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha1},
+    )
+    monkeypatch.setitem(production_app.config, "SECRET_KEY_FALLBACKS", [old_key])
+    ours = production_app.session_interface.get_signing_serializer(production_app)
+    with production_app.app_context():
+        assert ours.loads(signed_before.dumps(payload)) == payload
+        with pytest.raises(BadSignature):
+            ours.loads(stranger.dumps(payload))
 
 
 def _cookie_headers(response):
