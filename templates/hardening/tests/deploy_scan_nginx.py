@@ -1161,6 +1161,7 @@ def _words(text: str) -> list[tuple[str, list[str], int]]:
         ('a "q\\"q" \'s\\\'s\' "b\\\\s" "\\.";\n', [("a", ['q"q', "s's", "b\\s", "\\."], 1)]),
         ('a "x"y;\n', [("a", ["x", "y"], 1)]),
         ("a x#y;\n", [("a", ["x#y"], 1)]),  # "#" starts a comment only after a space
+        ("a 1; # the last line, without a newline", [("a", ["1"], 1)]),
         ("a{b 1;}c 2;\n", [("a", [], 1), ("c", ["2"], 1)]),
     ],
 )
@@ -1190,6 +1191,9 @@ def test_an_include_without_a_folder_of_files_is_kept():
         ("a 1;\n  {\n}\n", f"{SITE}:2: unexpected {{"),
         ("a 1;\nb 2\n", f"{SITE}:2: unexpected end of file"),
         ("a 1;\nb\n 2\n\n", f"{SITE}:3: unexpected end of file"),
+        ("a 1;\nb\n 2\n 3", f"{SITE}:4: unexpected end of file"),  # at the last word
+        ("a 1;\nb", f"{SITE}:2: unexpected end of file"),
+        ('a 1;\nb "never closed', f"{SITE}:2: unexpected end of file"),
     ],
 )
 def test_a_file_nginx_would_refuse_is_an_error_with_its_line(text, error):
