@@ -1162,6 +1162,7 @@ def _words(text: str) -> list[tuple[str, list[str], int]]:
         ('a "x"y;\n', [("a", ["x", "y"], 1)]),
         ("a x#y;\n", [("a", ["x#y"], 1)]),  # "#" starts a comment only after a space
         ("a 1; # the last line, without a newline", [("a", ["1"], 1)]),
+        ('return 200 "{" "}" ";";\n', [("return", ["200", "{", "}", ";"], 1)]),  # quoted: words
         ("a{b 1;}c 2;\n", [("a", [], 1), ("c", ["2"], 1)]),
     ],
 )
