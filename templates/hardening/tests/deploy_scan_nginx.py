@@ -1269,6 +1269,7 @@ def test_a_file_that_does_not_parse_is_a_finding_and_the_others_are_still_read(t
             "fix the syntax (nginx -t shows the same)",
         )
     ]
+    assert check_nginx(root, None) == findings  # the other sites' checks keep it
     # A broken file alone is the finding: not also "no site".
     (tmp_path / "deploy" / "nginx" / "b.conf").unlink()
     assert [f.problem for f in nginx_sites(root)[1]] == [findings[0].problem]
