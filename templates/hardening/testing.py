@@ -58,6 +58,7 @@ PROOFS = (
     "error_pages",
     "checks",
     "deploy_files",
+    "deploy_scan_units",
     "security_cli",
 )
 
