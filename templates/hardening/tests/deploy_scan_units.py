@@ -307,3 +307,9 @@ def test_a_hung_systemd_analyze_is_given_up(tmp_path, monkeypatch):
 
     monkeypatch.setattr(subprocess, "run", hang)
     assert _exposure(tmp_path / "a.service") is None
+
+
+def test_a_switch_before_a_trailing_comment_is_still_found():
+    # Only the comment is cut: "--debug # dev" still passes --debug.
+    found = list(scan_text("exec gunicorn --debug # dev only\n", "container", "deploy/run.sh"))
+    assert [(s.line, s.rule, s.text) for s in found] == [(1, "--debug", "--debug")]
