@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 // Renders bench/RESULTS.md from results.json. Every figure in it comes from that file.
 import { int, ms, pct, ratio, table } from './util.mjs';
 
@@ -342,46 +343,28 @@ Needs Node 20, Python ≥ 3.11 with venv, nginx, openssl, wrk, hyperfine and GNU
 }
 
 /**
- * The figures before issue 16's changes (bench run of 2026-11-29, main at 8e09a60, load average
- * 1-4): the "before" of each before → after in the findings. Ratios, as the targets are.
+ * The figures before the third pass on issue 16 (bench run of 2026-12-02T07:29, main at e83e2db,
+ * load average 1.3-2.4): the "before" of the third pass's before → after.
  */
-const BEFORE = {
-  date: '2026-11-29',
-  newOverCookiecutter: 2.79,
-  newSeconds: 2.01,
-  newPeakRssMb: 139.4,
-  helpOverNode: 1.28,
-  prettierShare: 0.319,
-  stackOverDev: 450 / 320,
-  rpsCost: 0.224,
-  cpuCost: 0.368,
-  inprocFirstCost: 0.966,
+const BEFORE3 = {
+  date: '2026-12-02T07:29',
+  rpsCost: 0.303,
+  cpuCost: 0.468,
+  gunicornCpu: { on: 1.36, off: 0.93 },
+  // In-process layer cost per request kind (fastest batch), as that run's section 4 gave it.
+  inprocCost: { 'get-first': 0.635, 'get-returning': 0.524, 'get-404': 0.197, 'post-api': 1.255 },
 };
 
 /**
- * The figures before the second pass on issue 16 (bench run of 2026-12-02T00:51, main at
- * cb2cb0f; load average 5-14): the "before" of the second pass's before → after.
+ * One A/B of the third pass's security.py against main's (e83e2db), in one process: the "on"
+ * app of each and "off", 15 interleaved batches of 200 requests, fastest batch, load average
+ * about 4-5 (a mutation run and other work shared the cores, so every figure is about 1.8× a
+ * quiet machine's; `bench/py/layer_ab.py`).
  */
-const BEFORE2 = {
-  date: '2026-12-02T00:51',
-  newOverCookiecutter: 0.9,
-  newPeakRssMb: 75.6,
-  helpOverNode: 1.4,
-  stackOverDev: 1.25,
-  rpsCost: 0.432,
-  cpuCost: 0.516,
-  inprocFirstCost: 0.868,
-};
-
-/**
- * One A/B of the second pass's security.py against main's (cb2cb0f), in one process: the "on"
- * app of each, 20 interleaved batches of 100 requests, fastest batch, load average about 8
- * (`bench/py/layer_ab.py`, which uses inproc.py's measure() on both packages).
- */
-const LAYER_AB = {
-  off: { 'get-first': 172, 'get-returning': 180, 'get-404': 170, 'post-api': 107 },
-  main: { 'get-first': 321, 'get-returning': 305, 'get-404': 226, 'post-api': 257 },
-  branch: { 'get-first': 288, 'get-returning': 275, 'get-404': 214, 'post-api': 256 },
+const LAYER_AB3 = {
+  off: { 'get-first': 332, 'get-returning': 341, 'get-404': 315, 'post-api': 209 },
+  main: { 'get-first': 579, 'get-returning': 536, 'get-404': 381, 'post-api': 484 },
+  branch: { 'get-first': 423, 'get-returning': 455, 'get-404': 356, 'post-api': 432 },
 };
 
 /** The served section's runs at 64 connections: the stack (n) and the dev server (d). */
@@ -390,85 +373,30 @@ function stackAt64(v) {
   return { at, n: at('nginx', 64), d: at('dev', 64) };
 }
 
-function secondPass(r) {
-  const out = [`### Second pass (before: the run of ${BEFORE2.date}; after: this run)`, ''];
-  const s = r.scaffold;
-  if (s) {
-    const [shipped] = s.perCli;
-    out.push(`- **Scaffold ${ratio(BEFORE2.newOverCookiecutter)} → ${ratio(shipped.newOverCookiecutter)} cookiecutter, ${f1(BEFORE2.newPeakRssMb)} → ${f1(shipped.newPeakRssMb)} MiB**: nothing changed on the \`new\` path beyond the import order below; the figures move with the machine's load.`);
-    out.push(`- **\`--help\` ${ratio(BEFORE2.helpOverNode)} → ${ratio(shipped.helpOverNode)} \`node -e 0\`** (\`--version\` ${ratio(shipped.versionOverNode)}): \`generators/cli.ts\` still imported the answer checks (\`lib/answers.js\` with its tables of Python names), the planned paths, presets, preflight and staging at the top, for every command. They are now imported inside \`runNew\` (\`new --help\` imports \`answers.js\` for its table), so \`--help\` and \`--version\` load \`cli.js\`, \`lib/errors.js\` and \`lib/paths.js\` only.`);
-  }
+function thirdPass(r) {
+  const out = [`### Third pass (before: the run of ${BEFORE3.date}; after: this run)`, ''];
   const x = r.security;
-  if (x) {
-    const ab = (kind) => `${LAYER_AB.main[kind]} → ${LAYER_AB.branch[kind]} µs`;
-    const layer = (who) => LAYER_AB[who]['get-first'] - LAYER_AB.off['get-first'];
-    out.push(`- **The security section ran again**: it had died at start since the hardening package (0.2.0) moved \`security.py\` to \`<package>/hardening/security.py\` — \`bench/py/variants.py\` imported \`<package>.security\`, and its stand-in for Talisman lacked the \`_force_https\` that \`init_security\` now names. It finds either layout.`);
-    out.push(`- **Security layer ${pct(BEFORE2.rpsCost)} → ${pct(x.rpsCost)} fewer requests/s under gunicorn${x.gunicornCpu ? `, gunicorn CPU per request +${pct(BEFORE2.cpuCost)} → +${pct(x.cpuCost)}` : ''}, in-process first visit +${pct(BEFORE2.inprocFirstCost)} → +${pct(x.cpu['get-first'].cost)}** (the 10 % budget: ${x.rpsCost <= 0.1 ? 'met' : '**not met**'})${x.rpsStock ? `; in this same run the layer without any speed-up of either pass ("stock") cost ${pct(x.rpsStockCost)}${x.gunicornCpu ? ` and +${pct(x.cpuStockCost)} CPU` : ''}` : ''}. The A/B of this pass's \`security.py\` against main's, in one process (in-process CPU per request, fastest of 20 interleaved batches, load average about 8): first visit ${ab('get-first')} (the layer's own cost +${layer('main')} → +${layer('branch')} µs over the page without it), returning visitor ${ab('get-returning')}, 404 page ${ab('get-404')}, JSON POST ${ab('post-api')} (its check is Flask-WTF's \`validate_csrf\`, untouched). The changes, in \`templates/hardening/security.py\`; one at a time they are each below the ±10 µs these runs move by at this load, so only their sum is given:`);
-    out.push(`  - **Tokens and cookies signed with cached keys.** Flask-WTF builds a \`URLSafeTimedSerializer\` for every token and Flask one for every session open and save; each \`dumps\` then makes a new signer, derives its key again (a digest of salt and secret) and computes HMAC-SHA1 in pure Python (itsdangerous hands \`hmac.new\` its own wrapper of \`hashlib.sha1\`, which misses OpenSSL's path). The templates' \`csrf_token()\` is now Flask-WTF's \`generate_csrf\` step for step (raw token in the session, signed with \`WTF_CSRF_SECRET_KEY\` or \`SECRET_KEY\` and Flask-WTF's salt, once per request, kept in \`g\`) over one serializer per key; the session uses the same class, built from Flask's own serializer (keys with \`SECRET_KEY_FALLBACKS\`, salt, tagged JSON). Signer and derived key are made once, the HMAC is one \`hmac.digest\` call: the same bytes. Flask-WTF's \`validate_csrf\` and Flask's \`open_session\` read the results (a new test in \`hardening/tests/csrf.py\` checks both ways, compressed payloads included). Flask-WTF 1.3 checks tokens against \`SECRET_KEY\` only (no fallbacks); that is unchanged.`);
-    out.push(`  - **No zlib try on a short payload without a repeated 3-byte sequence.** itsdangerous compresses a payload only when that saves 2 bytes; a new token or the first-visit cookie never shrinks (200,000 random ones: 2 bytes longer at best), and each try sets up zlib's 256 KiB state. If it could have saved a byte or two, the payload goes out uncompressed, which every itsdangerous reader accepts.`);
-    out.push(`  - **Talisman's prebuilt headers worked out once per request** (three hooks asked, each copying the options to see whether they changed): kept on the request; the options are compared as one \`repr\`.`);
-    out.push(`  - **Flask-WTF's hook answered before it runs for a GET**: \`CSRFProtect.protect\` looks up the view's exemption before it looks at the method; methods outside \`WTF_CSRF_METHODS\` pass either way, so the gate that relaxes the hook in tests returns first for them.`);
-    if (x.gunicornCpu) {
-      const off = x.gunicornCpu.off;
-      const on = x.gunicornCpu.on;
-      out.push(`- **Why ≤ 10 % is out of reach for this page on this machine.** Under gunicorn "off" costs ${off.toFixed(2)} ms of CPU per request and "on" ${on.toFixed(2)} ms: for 10 % the layer would have to add at most ${(off * 0.1 * 1000).toFixed(0)} µs of gunicorn CPU, and it adds ${((on - off) * 1000).toFixed(0)} µs. gunicorn's own share of a request is small: a static WSGI app answering the very bytes of "on" cost 0.28–0.30 ms per request under the same gunicorn config (0.27 ms with the "off" bytes; ad hoc, load average about 12), so the rest is the app, and the app runs 2–3× slower per request in gunicorn's five workers than in the in-process loop (cold caches, shared cores). What a first visit needs for the protection — a 160-bit token kept in a new session, two HMAC signatures, a Set-Cookie, a nonce, six headers — is +${int(x.cpu['get-first'].onUs - x.cpu['get-first'].offUs)} µs on a ${int(x.cpu['get-first'].offUs)} µs page in-process; the page itself (a template, no database) is what makes that share large. Cheaper would mean dropping or replacing Flask-WTF's token or Flask's cookie, which DESIGN does not want.`);
-    }
-  }
-  const v = r.served;
-  if (v) {
-    const { at, n, d } = stackAt64(v);
-    if (n && d) {
-      const split = n.gunicornCpuMsPerRequest == null ? '' : ` (gunicorn ${n.gunicornCpuMsPerRequest.toFixed(2)} ms, nginx ${(n.serverCpuMsPerRequest - n.gunicornCpuMsPerRequest).toFixed(2)} ms)`;
-      out.push(`- **Served stack ${ratio(BEFORE2.stackOverDev)} → ${ratio(n.rps / d.rps)} the dev server at 64 connections** (target 1.8×: ${n.rps / d.rps >= 1.8 ? 'met' : '**not met**'}): server CPU per request ${n.serverCpuMsPerRequest.toFixed(2)} ms for the stack${split} against ${d.serverCpuMsPerRequest.toFixed(2)} ms for the dev server. Nothing in the stack's configuration changed: what moved is the app's CPU per request, which both servers run (the layer above), and the machine's load (compare the load averages of the two runs). nginx is the small part; gunicorn with the app is the large one, and the app's own CPU is the same code the dev server runs. With wrk on the same two cores, the stack's ceiling is (2 cores − wrk's share) ÷ ${n.serverCpuMsPerRequest.toFixed(2)} ms against the dev server's 1 core ÷ ${d.serverCpuMsPerRequest.toFixed(2)} ms, i.e. below ${ratio((2 * d.serverCpuMsPerRequest) / n.serverCpuMsPerRequest)} before wrk and any other load take their part: 1.8× needs an idle machine and wrk nearly free. Tried ad hoc and not adopted, since the differences stayed inside the run-to-run spread at load average about 11: 3 gunicorn workers instead of 5 (1,113 vs 986 requests/s in one run, 1,019 vs 1,088 in the next), nginx's access log with \`buffer=64k flush=1s\` (1,116 vs 986) and gunicorn's access log off (0.25 vs 0.28 ms per request for gunicorn alone). The worker class, count and access log are DESIGN §2 settings in any case; the sync worker closes nginx's upstream connection, so upstream keep-alive does not apply.`);
-    }
-  }
+  if (!x) return [];
+  const layer = (v, kind) => LAYER_AB3[v][kind] - LAYER_AB3.off[kind];
+  const ab = (kind) => `${LAYER_AB3.main[kind]} → ${LAYER_AB3.branch[kind]} µs (the layer's own cost +${layer('main', kind)} → +${layer('branch', kind)} µs)`;
+  const cpu = x.gunicornCpu ? `, gunicorn CPU per request +${pct(BEFORE3.cpuCost)} → +${pct(x.cpuCost)} (${BEFORE3.gunicornCpu.on.toFixed(2)} vs ${BEFORE3.gunicornCpu.off.toFixed(2)} ms → ${x.gunicornCpu.on.toFixed(2)} vs ${x.gunicornCpu.off.toFixed(2)} ms)` : '';
+  const kinds = ['get-first', 'get-returning', 'get-404', 'post-api'];
+  const names = { 'get-first': 'first visit', 'get-returning': 'returning visitor', 'get-404': '404 page', 'post-api': 'JSON POST' };
+  const inproc = kinds.map((k) => `${names[k]} +${pct(BEFORE3.inprocCost[k])} → +${pct(x.cpu[k].cost)}`).join(', ');
+  out.push(`- **Security layer ${pct(BEFORE3.rpsCost)} → ${pct(x.rpsCost)} fewer requests/s under gunicorn${cpu}** (the 10 % budget: ${x.rpsCost <= 0.1 ? 'met' : '**not met**'})${x.rpsStock ? `; in this same run the layer without any speed-up of any pass ("stock") cost ${pct(x.rpsStockCost)}${x.gunicornCpu ? ` and +${pct(x.cpuStockCost)} CPU` : ''}` : ''}. In-process CPU per request: ${inproc}. Every header and protection is unchanged: "on" sends the same headers as "stock" for every request kind (section 4), and the project's header, CSRF and session tests pass untouched.`);
+  out.push(`- The second pass held that ≤ 10 % was out of reach without replacing Flask-WTF's token or Flask's cookie. ${x.rpsCost <= 0.1 ? 'It was not' : 'This pass narrows the gap without doing so'}: the protection's work per first visit (a raw token in a new session, two HMAC signatures, a Set-Cookie, a nonce, the headers) stays exactly Flask-WTF's, Flask's and Talisman's; what went is the Python around it. The A/B of this pass's \`security.py\` against main's, in one process (fastest of 15 interleaved batches, on a machine about 1.8× slower than quiet while a mutation run shared it): first visit ${ab('get-first')}, returning visitor ${ab('get-returning')}, 404 page ${ab('get-404')}, JSON POST ${ab('post-api')}. The changes, all in \`templates/hardening/security.py\`, each pinned by a test in \`hardening/tests/\` to the output of the code it stands in for:`);
+  out.push(`  - **HMAC from keyed digest states.** \`hmac.digest\` sets up an OpenSSL HMAC context and fetches SHA-1 on every call (4.3 µs here); the signer now keeps the inner and outer SHA-1 states with the key already fed in (RFC 2104, as Python's \`hmac\` module builds them) and copies them per signature (1.6 µs): the same bytes. Signing does TimestampSigner's steps in one function, with the timestamp's base64 made once per second. Reading a cookie tries the current key's states first; a miss (an older key of a rotation, a forgery) goes through itsdangerous' own check of every key. Test: \`test_tokens_and_cookies_are_signed_as_itsdangerous_signs_them\` (tokens and four kinds of session, byte for byte, tampering refused) and \`test_a_cookie_signed_with_the_previous_key_is_read\`.`);
+  out.push(`  - **No zlib try on a payload of 64 bytes or less** (the second pass checked such a payload for repeated 3-byte sequences first, which cost as much as the try: 15 µs). zlib's header and checksum take 6 bytes, so such a payload gains a few bytes at best; it goes out uncompressed, a form every reader reads.`);
+  out.push(`  - **The session's JSON and cookie written directly** for the usual save (a session of strings, not permanent, no Vary yet): Flask's tagged JSON leaves strings as they are, so the text is json's own string quoting joined with the app's JSON settings (ensure_ascii, sort_keys), and the Set-Cookie is the cookie's value between the two halves werkzeug's \`dump_cookie\` gives for the current settings (made again when one of the eight settings Flask reads changes). A cookie of strings is read with \`json.loads\` alone (nothing to untag). Anything else (other types, a permanent session, a custom JSON provider, a cookie over \`MAX_COOKIE_SIZE\`) takes Flask's code. Test: \`test_the_session_cookie_is_the_one_flask_writes\` (six cookie settings, Set-Cookie and Vary equal to Flask's own save).`);
+  out.push(`  - **Talisman's options compared by a count, not a \`repr\`** (14 µs per request): every option set on the Talisman object and every entry changed in its policies adds to one counter, so the prebuilt headers are rebuilt after any change (a policy holding lists, which could change unseen, is still compared whole). Test: \`test_changes_to_the_live_policy_are_sent\` (a CSP entry, a Permissions-Policy entry and an option, each changed and undone).`);
+  out.push(`  - **Header values checked once.** werkzeug runs a regex over every header value it is given; the prebuilt values and the cookie's fixed halves are checked the same way once, and only the nonce and the signed value (URL-safe by construction, the nonce checked for CR/LF) are added per response, straight onto the header list.`);
+  out.push(`  - **Fewer context look-ups**: the request, \`g\` and the session are taken from their proxies once per call; the https test is made once per request.`);
+  out.push(`- **Not done**: Flask-WTF's \`validate_csrf\` (the JSON POST) still builds a serializer per check; speeding it up means patching Flask-WTF's module, which this pass does not do. Returning visitors still parse the cookie header (werkzeug) and verify the signature, which is the protection.`);
   out.push('');
   return out;
 }
 
 function findings(r) {
-  const out = ['## Findings and changes', '', ...secondPass(r), `### First pass (before: the run of ${BEFORE.date})`, ''];
-  const s = r.scaffold;
-  if (s) {
-    const [shipped, ...others] = s.perCli;
-    const top = s.cpuProfile?.top ?? [];
-    const compile = top.find((t) => t.name.startsWith('ES module compilation'));
-    const bundle = top.find((t) => t.name.startsWith('dist/bundle'));
-    const othersText = others.map((c) => `\`${c.cli}\` ${sec(c.newMedian)} (${ratio(c.newOverCookiecutter)} cookiecutter, ${f1(c.newPeakRssMb)} MiB)`).join('; ');
-    out.push(`**Scaffold: ${ratio(BEFORE.newOverCookiecutter)} → ${ratio(shipped.newOverCookiecutter)} cookiecutter, ${f1(BEFORE.newPeakRssMb)} → ${f1(shipped.newPeakRssMb)} MiB peak RSS, \`--help\` ${ratio(BEFORE.helpOverNode)} → ${ratio(shipped.helpOverNode)} \`node -e 0\`** (before: the run of ${BEFORE.date}; after: this run${othersText ? `, where the other entry points measured ${othersText}` : ''}). What each change bought:`, '');
-    out.push(`- **No Prettier at generation time** (it was ${pct(BEFORE.prettierShare)} of \`new\`'s CPU, and loading its Markdown and YAML plugins the largest part of the peak RSS). Templates are written already formatted; the two Markdown tables whose cells hold the service name are laid out by \`h.mdTable\` exactly as Prettier lays them out. \`test/generator/app.test.ts\` runs Prettier over every emitted JSON/YAML/Markdown file of the whole answer matrix, the value cases and the free-text case and fails on any change; \`test/unit/escape.test.ts\` does the same for \`mdText\` over every description the answers accept.`);
-    out.push(`- **A split bundle** (\`scripts/bundle.mjs\`): the parts of Yeoman a \`new\` run does not reach on its usual path — inquirer with rxjs and the editor prompt's encodings (only needed once a question is asked), fly-import with npm's arborist, pacote and sigstore (installing generators), latest-version (registry look-ups) — are loaded from chunks on first use; synchronous ones (simple-git, normalize-package-data with spdx-correct's start-up sort, tinyglobby/globby) are evaluated on first call. The code loaded at start fell from 6.2 MB to about 2.2 MB.`);
-    out.push(`- **One write per file**: the generator reads each template once and hands the rendered text to \`this.fs.write\` instead of \`copy\`/\`copyTpl\`, which globbed and stat'ed every path. The files still reach disk through Yeoman's conflicter, and the tree through the staging folder and one rename; answers are validated before Yeoman loads, as before. The output is byte-identical (\`test/generator/cli.test.ts\`: bundle and modules write the same bytes).`);
-    out.push(`- **\`--help\`/\`--version\`**: meant to load no answer checks, but \`cli.ts\` still imported them at the top (fixed in the second pass, above).`, '');
-    if (top.length > 0) out.push(`Where the new \`new\` spends its CPU is the profile table of section 1 (${int(s.cpuProfile.busyMs)} ms busy in one \`node --cpu-prof\` run): ${bundle ? `Yeoman and the generator ${pct(bundle.share)}, ` : ''}${compile ? `compiling the bundle's modules ${pct(compile.share)}, ` : ''}the rest node's own start-up, file I/O and the garbage collector. Node 20 has no on-disk compile cache for ES modules (\`module.enableCompileCache()\` came with Node 22.1), so compilation stays until the platform moves.`, '');
-  }
-  const w = r.slow;
-  if (w) {
-    const n = w.targets.find((t) => t.server === 'nginx');
-    const g = w.targets.find((t) => t.server === 'gunicorn');
-    out.push(`**Slow clients.** Behind nginx, ${pct(n.underLoad.share)} of legitimate probes were served during the slow-header load (gunicorn alone: ${pct(g.underLoad.share)}), which is what DESIGN.md §2 claims.${w.defaultServerHeaderTimeout ? '' : ` But nginx closed ${n.slow.closedByServer} slow sockets in ${w.seconds} s: the site's \`client_header_timeout 10s\` does not apply, because nginx reads headers under the default server's timeout and the generated \`default_server\` block (the \`return 444\` catch-all) does not set one, so the 60 s default rules. **Proposed (deploy/nginx/__project__.conf.ejs, templates owner):** add \`client_header_timeout 10s;\` to the \`default_server\` block (measured above: ${w.targets.find((t) => t.server === 'nginx+fix')?.slow.closedByServer ?? '?'} slow sockets closed in the same ${w.seconds} s, probes still all served). It matters once slow clients number in the thousands (\`worker_connections\`), not at 100.`}`, '');
-  }
-  const v = r.served;
-  if (v) {
-    const { at, n, d } = stackAt64(v);
-    if (n && d) {
-      out.push(`**Served stack: ${ratio(BEFORE.stackOverDev)} → ${ratio(n.rps / d.rps)} the dev server at 64 connections** (${int(n.rps)} vs ${int(d.rps)} requests/s; server CPU per request ${n.serverCpuMsPerRequest.toFixed(2)} ms for nginx + gunicorn vs ${d.serverCpuMsPerRequest.toFixed(2)} ms for the dev server). gunicorn builds the app once in the master (\`preload_app = True\`, DESIGN §2), so a worker recycled by \`max_requests\` is a fork, not a fresh import of Flask and the app (${n.workerBoots ?? '?'} workers were recycled during the nginx runs); the security layer's prebuilt headers (below) lower every request's CPU. With sync workers nginx opens a new upstream connection per request whatever \`keepalive\` says (gunicorn's sync worker closes it), so upstream keep-alive and \`proxy_http_version 1.1\` would buy nothing and are not set; TLS session resumption is configured in the \`default_server\` (where nginx reads it) and does not enter these runs, where wrk keeps its 64 connections open. On two shared cores the stack can use both cores and the dev server about one (the GIL), so the ratio falls whenever other work takes CPU: compare the load averages of the run. Even with both cores free the ratio cannot pass 2 × ${d.serverCpuMsPerRequest.toFixed(2)} ÷ ${n.serverCpuMsPerRequest.toFixed(2)} = ${ratio((2 * d.serverCpuMsPerRequest) / n.serverCpuMsPerRequest)} (the dev server's CPU per request over the stack's, less what wrk itself takes): a sync gunicorn worker spends about as much CPU per request as the threaded dev server (${at('gunicorn', 64)?.serverCpuMsPerRequest.toFixed(2) ?? '?'} ms) and nginx's TLS and proxying come on top, so 1.8× needs the app's own per-request CPU to fall, which is the security layer's work below.`, '');
-    }
-  }
-  const x = r.security;
-  if (x) {
-    const c = x.cpu;
-    const over = x.rpsCost > 0.1;
-    out.push(`**Security layer: ${pct(BEFORE.rpsCost)} → ${pct(x.rpsCost)} fewer requests/s under gunicorn${x.gunicornCpu ? `, gunicorn CPU per request +${pct(BEFORE.cpuCost)} → +${pct(x.cpuCost)}` : ''}, in-process CPU per first-visit \`GET /\` +${pct(BEFORE.inprocFirstCost)} → +${pct(c['get-first'].cost)} — ${over ? 'over' : 'within'} the 10 % budget**${x.rpsStock ? ` (the stock layer in this same run: ${pct(x.rpsStockCost)} of requests/s${x.gunicornCpu ? `, +${pct(x.cpuStockCost)} CPU` : ''})` : ''}. Every header and protection is unchanged: the project's header, CSRF and session tests are untouched and pass, and "on" sends the same headers as "stock" for every request kind. What changed, in \`security.py\`:`, '');
-    const cpuRounds = (variant) => x.runs.filter((y) => y.variant === variant).map((y) => y.serverCpuMsPerRequest);
-    const spread = ['on', 'off', 'stock'].map((variant) => cpuRounds(variant)).filter((xs) => xs.length > 0).map((xs) => Math.max(...xs) / Math.min(...xs));
-    if (spread.length > 0 && Math.max(...spread) > 1.3) {
-      out.push(`Under gunicorn, one variant's CPU per request moved by up to ${ratio(Math.max(...spread))} from round to round in this run (load average ${load(x.loadavg.before)}), more than the variants differ, so "on" against "stock" is read from the in-process figures: ${int(c['get-first'].onUs)} vs ${int(c['get-first'].stockUs)} µs for a first visit, ${int(c['get-returning'].onUs)} vs ${int(c['get-returning'].stockUs)} µs returning, ${int(c['post-api'].onUs)} vs ${int(c['post-api'].stockUs)} µs for the JSON POST.`, '');
-    }
-    out.push(`- **Headers built once**: \`Talisman\` there is a subclass of \`flask_talisman.Talisman\` (still what the audit, \`flask security check\` and the docs name; it is configured with the same options). At start-up it turns them, by Talisman's own rules, into the fixed header list and the CSP with a slot for the nonce; per request it does Talisman's https check, draws Talisman's nonce and adds the headers in one \`extend\` (no CSP rebuilt from the dict, no option dict recomputed three times, no six scans of the header list). Views with their own \`@talisman(...)\` options, responses that already carry one of these headers and options the shortcut does not cover take Talisman's own code. Talisman alone now costs +${int(c['get-first'].talismanShareUs)} µs on a first visit.`);
-    out.push(`- **Session signing serializer built once** per set of keys (\`_SessionInterface\`): Flask builds a new one, with a trial serialisation, both when it opens and when it saves a session, on every request. The cookie format, keys, salt and fallbacks are Flask's.`);
-    out.push(`- **Already so, and kept**: the CSRF token is signed at most once per request and only when a template asks for it (\`csrf_token()\`; error pages ask for none), and the session is written only when it changed (a returning visitor gets no Set-Cookie).`, '');
-    out.push(`What remains is Flask-WTF's and Flask's per-visitor work (+${int(c['get-first'].csrfShareUs)} µs on a first visit): a fresh raw token stored in the session, the token signed for the page, and the session cookie serialised, signed and set. That is the protection itself; making it cheaper would mean replacing Flask-WTF's token or Flask's cookie format, which DESIGN does not want. With a real page (a database query, more template) the same absolute cost is a much smaller share: ${pct(x.rpsCost)} is the worst case of a near-empty page.`);
-  }
-  return out.join('\n');
+  const earlier = readFileSync(new URL('../findings-earlier.md', import.meta.url), 'utf8').replace(/^<!--[\s\S]*?-->\n/, '');
+  return ['## Findings and changes', '', ...thirdPass(r), earlier.trimEnd()].join('\n');
 }

@@ -37,6 +37,7 @@ export const HARDENING_PATHS: readonly string[] = [
   'tests/headers.py',
   'tests/error_pages.py',
   'tests/checks.py',
+  'tests/checks_units.py',
   'tests/deploy_files.py',
   'tests/deploy_scan_units.py',
   'tests/security_cli.py',

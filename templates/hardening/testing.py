@@ -57,6 +57,7 @@ PROOFS = (
     "headers",
     "error_pages",
     "checks",
+    "checks_units",
     "deploy_files",
     "deploy_scan_units",
     "security_cli",

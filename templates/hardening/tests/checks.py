@@ -602,8 +602,8 @@ def test_routes_with_arguments_are_swept_at_a_url_that_matches(build, monkeypatc
     monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
     app = build("production")
 
-    @app.post("/items/<int:number>/<uuid:key>")
-    def change_item(number, key):
+    @app.post("/items/<int:number>/<uuid:key>/<float:price>")
+    def change_item(number, key, price):
         return "changed"
 
     result = check_csrf_routes(app)

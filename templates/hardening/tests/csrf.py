@@ -5,13 +5,17 @@ refusal counts only with its CSRF reason (a 400 for another reason does not), an
 only when Flask-WTF marked the request valid.
 """
 
+import hashlib
+import re
+import secrets
+
 import flask
 import pytest
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, validate_csrf
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
-from ..security import CSRF_EXEMPT
+from ..security import CSRF_EXEMPT, _SessionInterface
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -144,3 +148,113 @@ def test_the_token_a_page_gets_is_flask_wtfs(production_app):
     big = {field: raw, "notes": "x" * 500}  # long enough for itsdangerous to compress it
     assert ours.dumps(big).startswith(".")
     assert flasks.loads(ours.dumps(big)) == big
+
+
+FIXED_TIME = 1_700_000_000  # one timestamp for both signers, so their output can be compared
+
+
+def needs_the_signed_cookie_session(app):
+    if not isinstance(app.session_interface, _SessionInterface):
+        pytest.skip("the app keeps its sessions with its own interface, not in a signed cookie")
+
+
+@pytest.fixture
+def fixed_time(monkeypatch):
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda _signer: FIXED_TIME)
+
+
+def test_tokens_and_cookies_are_signed_as_itsdangerous_signs_them(production_app, fixed_time):
+    """Tokens and session cookies are signed by security.py's own fast path: byte for byte what
+    Flask-WTF's serializer and Flask's give for the same value and second."""
+    needs_the_signed_cookie_session(production_app)
+    field = production_app.config["WTF_CSRF_FIELD_NAME"]
+    key = production_app.config.get("WTF_CSRF_SECRET_KEY", production_app.secret_key)
+    with production_app.test_request_context(base_url="https://localhost"):
+        token = flask.render_template_string("{{ csrf_token() }}")
+        raw = flask.session[field]
+    assert token == URLSafeTimedSerializer(key, salt="wtf-csrf-token").dumps(raw)
+    ours = production_app.session_interface.get_signing_serializer(production_app)
+    flasks = SecureCookieSessionInterface().get_signing_serializer(production_app)
+    with production_app.app_context():
+        for payload in (
+            {field: raw},
+            {field: raw, "user": secrets.token_hex(4), "name": "Zoë"},
+            {field: raw, "count": 3, "tags": ("a", "b")},  # tagged JSON: Flask's own code
+            {field: raw, "notes": secrets.token_hex(300)},  # long: compressed by both
+        ):
+            assert ours.dumps(payload) == flasks.dumps(payload), payload
+            cookie = flasks.dumps(payload)
+            assert ours.loads(cookie) == flasks.loads(cookie), payload
+            with pytest.raises(BadSignature):
+                ours.loads(cookie[:-2] + ("AA" if cookie[-2:] != "AA" else "BB"))
+
+
+def test_a_cookie_signed_with_the_previous_key_is_read(production_app, monkeypatch):
+    """Key rotation: the session interface reads a cookie signed with a key now in
+    SECRET_KEY_FALLBACKS, and one signed with a key it has never had is refused."""
+    needs_the_signed_cookie_session(production_app)
+    old_key, other = secrets.token_hex(32), secrets.token_hex(32)
+    payload = {production_app.config["WTF_CSRF_FIELD_NAME"]: secrets.token_hex(20)}
+    signed_before = URLSafeTimedSerializer(
+        old_key,
+        salt="cookie-session",
+        serializer=SecureCookieSessionInterface.serializer,
+        signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha1},
+    )
+    stranger = URLSafeTimedSerializer(
+        other,
+        salt="cookie-session",
+        serializer=SecureCookieSessionInterface.serializer,
+        signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha1},
+    )
+    monkeypatch.setitem(production_app.config, "SECRET_KEY_FALLBACKS", [old_key])
+    ours = production_app.session_interface.get_signing_serializer(production_app)
+    with production_app.app_context():
+        assert ours.loads(signed_before.dumps(payload)) == payload
+        with pytest.raises(BadSignature):
+            ours.loads(stranger.dumps(payload))
+
+
+def _cookie_headers(response):
+    # Expires (a permanent session) is the current second: equal for two saves in a row, save
+    # at the turn of a second.
+    masked = [
+        re.sub(r"Expires=[^;]*", "Expires=…", c) for c in response.headers.getlist("Set-Cookie")
+    ]
+    return masked, response.headers.getlist("Vary")
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {},
+        {"SESSION_COOKIE_SAMESITE": "Strict"},
+        {"SESSION_COOKIE_NAME": "sid", "SESSION_COOKIE_PATH": "/app"},
+        {"SESSION_COOKIE_NAME": "sid", "SESSION_COOKIE_DOMAIN": "example.com"},
+        {"SESSION_COOKIE_HTTPONLY": False, "SESSION_COOKIE_SECURE": False},
+        {"PERMANENT": True},
+    ],
+    ids=["as-configured", "strict", "path", "domain", "no-flags", "permanent"],
+)
+def test_the_session_cookie_is_the_one_flask_writes(
+    production_app, fixed_time, monkeypatch, settings
+):
+    """The session interface writes the usual cookie in one step: the Set-Cookie and Vary
+    headers must be those Flask's own save_session writes, whatever the cookie settings."""
+    needs_the_signed_cookie_session(production_app)
+    settings = dict(settings)
+    permanent = settings.pop("PERMANENT", False)
+    for name, value in settings.items():
+        monkeypatch.setitem(production_app.config, name, value)
+    field = production_app.config["WTF_CSRF_FIELD_NAME"]
+    interface = production_app.session_interface
+    with production_app.test_request_context(base_url="https://localhost"):
+        session = interface.session_class()
+        session[field] = secrets.token_hex(20)
+        if permanent:  # (a session that never says stays as Flask makes it: not permanent)
+            session.permanent = True
+        ours, flasks = flask.Response(), flask.Response()
+        interface.save_session(production_app, session, ours)
+        SecureCookieSessionInterface().save_session(production_app, session, flasks)
+    assert ours.headers.getlist("Set-Cookie"), "no cookie written"
+    assert _cookie_headers(ours) == _cookie_headers(flasks)

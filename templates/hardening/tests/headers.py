@@ -178,3 +178,39 @@ def test_a_page_with_a_token_is_not_cached(build, monkeypatch):
 def test_static_files_stay_cacheable(production_client):
     with production_client.get(a_static_url(production_client.application)) as response:
         assert "no-store" not in response.headers.get("Cache-Control", "")
+
+
+@pytest.mark.parametrize("change", ["csp entry", "permissions entry", "option"])
+def test_changes_to_the_live_policy_are_sent(
+    production_app, production_client, monkeypatch, change
+):
+    """The headers are built once: an option set or a policy entry edited in place afterwards
+    (as the mutation tests do) must still reach the next response, and undone, leave it."""
+    talisman = production_app.extensions["talisman"]
+    production_client.get("/")  # the headers built before the change
+    if change == "csp entry":
+        policy = talisman.content_security_policy
+        monkeypatch.setitem(policy, "img-src", "'self' https://img.example")
+    elif change == "permissions entry":
+        monkeypatch.setitem(talisman.permissions_policy, "camera", "self")
+    else:
+        monkeypatch.setattr(talisman, "strict_transport_security_max_age", 600)
+    changed = production_client.get("/").headers
+    monkeypatch.undo()
+    undone = production_client.get("/").headers
+    csp = "Content-Security-Policy"
+    if production_app.config.get("CSP_REPORT_ONLY"):
+        csp += "-Report-Only"
+    if change == "csp entry":
+        assert "img-src 'self' https://img.example;" in changed[csp]
+        assert "https://img.example" not in undone[csp]
+    elif change == "permissions entry":
+        assert "camera=self" in changed["Permissions-Policy"]
+        assert undone["Permissions-Policy"] == EXPECTED["Permissions-Policy"]
+    else:
+        assert changed["Strict-Transport-Security"].startswith("max-age=600;")
+        assert undone["Strict-Transport-Security"] == page_hsts(production_app)
+
+
+def page_hsts(app) -> str:
+    return f"max-age={app.config['HSTS_MAX_AGE']}; includeSubDomains"
