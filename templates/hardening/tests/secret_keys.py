@@ -265,7 +265,10 @@ def test_each_source_gives_the_key_and_the_fallbacks(tmp_path):
     assert load_secret_keys({"SECRET_KEY": f"  {STRONG}\n"}, "strong") == SecretKeys(STRONG)
     (tmp_path / "key").write_text(f"{STRONG}\n", encoding="utf-8")
     (tmp_path / "old").write_text(f"{old}\n\n{older}\n", encoding="utf-8")
-    files = {"SECRET_KEY_FILE": str(tmp_path / "key"), "SECRET_KEY_FALLBACKS_FILE": str(tmp_path / "old")}
+    files = {
+        "SECRET_KEY_FILE": str(tmp_path / "key"),
+        "SECRET_KEY_FALLBACKS_FILE": str(tmp_path / "old"),
+    }
     assert load_secret_keys(files, "strong") == SecretKeys(STRONG, (old, older))
     (tmp_path / "secret_key").write_text(STRONG, encoding="utf-8")
     (tmp_path / "secret_key_fallbacks").write_text(f"{old}\n", encoding="utf-8")
@@ -282,7 +285,9 @@ def test_an_empty_key_file_is_no_key(tmp_path):
 
 
 def test_a_missing_credential_directory_entry_is_no_source(tmp_path):
-    assert load_secret_keys({"CREDENTIALS_DIRECTORY": str(tmp_path)}, "present", "k") == SecretKeys("k")
+    assert load_secret_keys({"CREDENTIALS_DIRECTORY": str(tmp_path)}, "present", "k") == SecretKeys(
+        "k"
+    )
 
 
 def test_the_app_key_is_used_only_without_an_environment_key():
@@ -303,7 +308,10 @@ def test_development_takes_any_key_and_testing_makes_one():
 
 def test_two_sources_are_named_in_the_refusal(tmp_path):
     (tmp_path / "secret_key").write_text(STRONG, encoding="utf-8")
-    environ = {"SECRET_KEY_FILE": str(tmp_path / "secret_key"), "CREDENTIALS_DIRECTORY": str(tmp_path)}
+    environ = {
+        "SECRET_KEY_FILE": str(tmp_path / "secret_key"),
+        "CREDENTIALS_DIRECTORY": str(tmp_path),
+    }
     message = (
         "SECRET_KEY_FILE and the systemd credential secret_key are both set: "
         "give the key one source, not two."
@@ -317,7 +325,10 @@ def test_an_unreadable_file_is_named(tmp_path):
     missing = tmp_path / "nope"
     with pytest.raises(SecretKeyError) as refused:
         load_secret_keys({"SECRET_KEY_FILE": str(missing)}, "strong")
-    assert str(refused.value) == f"SECRET_KEY_FILE ({missing}) cannot be read: No such file or directory."
+    assert (
+        str(refused.value)
+        == f"SECRET_KEY_FILE ({missing}) cannot be read: No such file or directory."
+    )
 
 
 def test_a_key_with_a_space_is_refused_but_fallbacks_may_have_several(tmp_path):
@@ -342,6 +353,8 @@ def test_weak_keys_are_refused_with_the_reason(key, reason):
         check_strength(key, "KEY")
 
 
-@pytest.mark.parametrize("key", [secrets.token_hex(32), secrets.token_urlsafe(32), "a" + "~" * 0 + secrets.token_urlsafe(40)])
+@pytest.mark.parametrize(
+    "key", [secrets.token_hex(32), secrets.token_urlsafe(32), secrets.token_urlsafe(40)]
+)
 def test_strong_keys_pass(key):
     check_strength(key)
