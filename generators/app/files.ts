@@ -40,6 +40,7 @@ export const HARDENING_PATHS: readonly string[] = [
   'tests/checks_units.py',
   'tests/deploy_files.py',
   'tests/deploy_scan_nginx.py',
+  'tests/deploy_scan_units.py',
   'tests/security_cli.py',
 ];
 /** The allow-list ships in the package but holds the project's own reasons: it is the user's. */

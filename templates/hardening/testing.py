@@ -60,6 +60,7 @@ PROOFS = (
     "checks_units",
     "deploy_files",
     "deploy_scan_nginx",
+    "deploy_scan_units",
     "security_cli",
 )
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from flask import Flask, request
 
-from ..secrets import SecretKeyError, check_strength
+from ..secrets import SecretKeyError, SecretKeys, check_strength, load_secret_keys
 
 
 def _env_example_key(project_root: Path) -> str:
@@ -253,3 +253,108 @@ def test_dotenv_stays_out_of_git_and_images(project_root):
     for ignore_file in ignore_files:
         lines = (project_root / ignore_file).read_text(encoding="utf-8").splitlines()
         assert ".env" in lines, f"{ignore_file} must exclude .env"
+
+
+# --- the key sources, read directly (no app: fast enough for every mutant) -------------------
+
+STRONG = "9f" * 4 + secrets.token_hex(28)  # 64 hex characters
+
+
+def test_each_source_gives_the_key_and_the_fallbacks(tmp_path):
+    old, older = secrets.token_hex(32), secrets.token_hex(32)
+    assert load_secret_keys({"SECRET_KEY": f"  {STRONG}\n"}, "strong") == SecretKeys(STRONG)
+    (tmp_path / "key").write_text(f"{STRONG}\n", encoding="utf-8")
+    (tmp_path / "old").write_text(f"{old}\n\n{older}\n", encoding="utf-8")
+    files = {
+        "SECRET_KEY_FILE": str(tmp_path / "key"),
+        "SECRET_KEY_FALLBACKS_FILE": str(tmp_path / "old"),
+    }
+    assert load_secret_keys(files, "strong") == SecretKeys(STRONG, (old, older))
+    (tmp_path / "secret_key").write_text(STRONG, encoding="utf-8")
+    (tmp_path / "secret_key_fallbacks").write_text(f"{old}\n", encoding="utf-8")
+    credentials = {"CREDENTIALS_DIRECTORY": str(tmp_path)}
+    assert load_secret_keys(credentials, "strong") == SecretKeys(STRONG, (old,))
+    listed = {"SECRET_KEY": STRONG, "SECRET_KEY_FALLBACKS": f" {old} ,, {older},"}
+    assert load_secret_keys(listed, "strong") == SecretKeys(STRONG, (old, older))
+
+
+def test_an_empty_key_file_is_no_key(tmp_path):
+    (tmp_path / "key").write_text("\n", encoding="utf-8")
+    with pytest.raises(SecretKeyError, match=r"^SECRET_KEY is not set\. .*gen-secret`\.$"):
+        load_secret_keys({"SECRET_KEY_FILE": str(tmp_path / "key")}, "strong")
+
+
+def test_a_missing_credential_directory_entry_is_no_source(tmp_path):
+    assert load_secret_keys({"CREDENTIALS_DIRECTORY": str(tmp_path)}, "present", "k") == SecretKeys(
+        "k"
+    )
+
+
+def test_the_app_key_is_used_only_without_an_environment_key():
+    assert load_secret_keys({"SECRET_KEY": STRONG}, "strong", "app-set") == SecretKeys(STRONG)
+    with pytest.raises(SecretKeyError, match="SECRET_KEY is a placeholder"):
+        load_secret_keys({}, "strong", "change-me-please-0123456789abcdef")
+
+
+def test_development_takes_any_key_and_testing_makes_one():
+    assert load_secret_keys({"SECRET_KEY": "dev"}, "present") == SecretKeys("dev")
+    made = load_secret_keys({}, "ephemeral")
+    assert len(made.current) == 64
+    assert set(made.current) <= set("0123456789abcdef")
+    assert made.current != load_secret_keys({}, "ephemeral").current
+    with pytest.raises(SecretKeyError, match=r"put it in \.env \(see \.env\.example\)\.$"):
+        load_secret_keys({}, "present")
+
+
+def test_two_sources_are_named_in_the_refusal(tmp_path):
+    (tmp_path / "secret_key").write_text(STRONG, encoding="utf-8")
+    environ = {
+        "SECRET_KEY_FILE": str(tmp_path / "secret_key"),
+        "CREDENTIALS_DIRECTORY": str(tmp_path),
+    }
+    message = (
+        "SECRET_KEY_FILE and the systemd credential secret_key are both set: "
+        "give the key one source, not two."
+    )
+    with pytest.raises(SecretKeyError) as refused:
+        load_secret_keys(environ, "strong")
+    assert str(refused.value) == message
+
+
+def test_an_unreadable_file_is_named(tmp_path):
+    missing = tmp_path / "nope"
+    with pytest.raises(SecretKeyError) as refused:
+        load_secret_keys({"SECRET_KEY_FILE": str(missing)}, "strong")
+    assert (
+        str(refused.value)
+        == f"SECRET_KEY_FILE ({missing}) cannot be read: No such file or directory."
+    )
+
+
+def test_a_key_with_a_space_is_refused_but_fallbacks_may_have_several(tmp_path):
+    with pytest.raises(SecretKeyError, match=r"^SECRET_KEY holds more than one line or word"):
+        load_secret_keys({"SECRET_KEY": f"{STRONG} {STRONG}"}, "present")
+    with pytest.raises(SecretKeyError, match="SECRET_KEY_FALLBACKS entry 2 is too short"):
+        load_secret_keys({"SECRET_KEY": STRONG, "SECRET_KEY_FALLBACKS": f"{STRONG},abc"}, "strong")
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("f" * 64, "too short or too regular"),
+        (secrets.token_hex(31), "too short or too regular"),  # 62 hex: 248 bits
+        ("0123456789abcdef" * 4, "repeats a pattern"),
+        ("P4ssw0rd" + secrets.token_hex(32), "a placeholder"),
+        ("YourKey" + secrets.token_hex(32), "a placeholder"),
+    ],
+)
+def test_weak_keys_are_refused_with_the_reason(key, reason):
+    with pytest.raises(SecretKeyError, match=f"^KEY (is )?{reason}"):
+        check_strength(key, "KEY")
+
+
+@pytest.mark.parametrize(
+    "key", [secrets.token_hex(32), secrets.token_urlsafe(32), secrets.token_urlsafe(40)]
+)
+def test_strong_keys_pass(key):
+    check_strength(key)
